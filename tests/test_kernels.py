@@ -1,10 +1,5 @@
 """Tests for filters.kernels: presets, the text format and the analysis helpers."""
 
-import importlib
-import sys
-import types
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -13,25 +8,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-
-def _import_kernels() -> types.ModuleType:
-    """Import filters.kernels, even while the package ``__init__`` is broken mid-edit.
-
-    ``filters.kernels`` depends only on ``filters._errors``, so when ``import filters``
-    fails the package is registered as a bare namespace and the module imported from it.
-    """
-    try:
-        return importlib.import_module("filters.kernels")
-    except Exception:
-        package = types.ModuleType("filters")
-        package.__path__ = [str(Path(__file__).resolve().parents[1] / "filters")]
-        sys.modules["filters"] = package
-        return importlib.import_module("filters.kernels")
-
-
-kernels = _import_kernels()
-FiltersError = kernels.FiltersError
-KernelParseError = kernels.KernelParseError
+from filters import kernels
+from filters._errors import FiltersError, KernelParseError
 
 GAUSSIAN_273 = (
     np.array(
