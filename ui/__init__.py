@@ -1,0 +1,1 @@
+"""Streamlit user-interface pieces of the filter workbench."""
