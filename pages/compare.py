@@ -1,0 +1,153 @@
+"""Compare: convolution, correlation and FFT product side by side, differences explained."""
+
+import numpy as np
+import streamlit as st
+
+from filters import FiltersError, kernels
+from ui import compute, exports, figures, state, widgets
+
+st.title("Convolution, correlation and the FFT, side by side")
+st.markdown(
+    "Convolution flips the kernel by 180° before sliding it; correlation does not; the FFT "
+    "computes the convolution as a product of spectra. Pick a kernel and watch when they agree."
+)
+widgets.show_url_warnings()
+
+
+def _result_panels(result, display: str) -> list[figures.Panel]:
+    image = st.session_state[state.IMAGE]
+    signed = figures.looks_signed(result.convolution)
+    limit = figures.signed_limit(result.convolution) if signed else None
+    return [
+        figures.Panel("Input", image, display="clip"),
+        figures.Panel("Convolution I ∗ K", result.convolution, signed, display, limit),
+        figures.Panel("Correlation I ⋆ K", result.correlation, signed, display, limit),
+        figures.Panel("FFT: ℱ⁻¹(ℱI · ℱK)", result.fft, signed, display, limit),
+    ]
+
+
+def _difference_panels(result) -> list[figures.Panel]:
+    return [
+        figures.Panel("conv − corr", result.conv_minus_corr.map, signed=True),
+        figures.Panel(
+            "predicted: 2·(I ∗ A)",
+            result.predicted_difference,
+            signed=True,
+            limit=figures.signed_limit(result.conv_minus_corr.map),
+        ),
+        figures.Panel("conv − FFT", result.conv_minus_fft.map, signed=True),
+    ]
+
+
+def _metrics(label: str, difference) -> None:
+    st.markdown(f"**{label}**")
+    columns = st.columns(3)
+    columns[0].metric("max |diff|", f"{difference.max_abs:.3g}")
+    columns[1].metric("RMS", f"{difference.rms:.3g}")
+    psnr = "∞ (identical)" if np.isinf(difference.psnr) else f"{difference.psnr:.1f} dB"
+    columns[2].metric("PSNR", psnr)
+
+
+def _kernel_panel(kernel: np.ndarray) -> None:
+    flipped = kernels.flip(kernel)
+    st.plotly_chart(
+        figures.kernel_heatmaps(
+            {
+                "K": kernel,
+                "flip(K)": flipped,
+                "S = (K + flip K)/2": kernels.symmetric_part(kernel),
+                "A = (K − flip K)/2": kernels.antisymmetric_part(kernel),
+            }
+        ),
+        width="stretch",
+        key="kernel_heatmaps",
+    )
+    facts = kernels.describe(kernel)
+    separable = kernels.separability(kernel)
+    rank = (
+        "rank 1: separable" if separable.is_separable else f"rank {separable.rank}: not separable"
+    )
+    st.markdown(
+        f"**{kernel.shape[0]}×{kernel.shape[1]}** · sum (DC gain) **{facts['sum']:.4g}** · "
+        f"min **{facts['min']:.3g}** · max **{facts['max']:.3g}** · "
+        f"symmetric under 180°: **{'yes' if facts['symmetric'] else 'no'}** · {rank}"
+    )
+    if separable.is_separable and separable.column is not None and min(kernel.shape) > 1:
+        st.caption(
+            "K = column ⊗ row with column = "
+            + np.array2string(separable.column, precision=3, separator=", ")
+            + " and row = "
+            + np.array2string(separable.row, precision=3, separator=", ")
+        )
+
+
+@st.fragment
+def workbench() -> None:
+    current = widgets.demo()
+    widgets.quick_picks()
+    editor, panel = st.columns([1, 1], gap="large")
+    with editor:
+        st.subheader("Kernel")
+        kernel = widgets.kernel_editor(current)
+    current = widgets.demo()
+    with panel:
+        st.subheader("K, its flip, and its symmetric and antisymmetric parts")
+        _kernel_panel(kernel)
+    widgets.sync_url(current)
+
+    image = st.session_state[state.IMAGE]
+    try:
+        result = compute.compare(st.session_state[state.IMAGE_KEY], image, kernel, current)
+    except FiltersError as exc:
+        st.error(f"{exc}", icon="🚫")
+        return
+
+    verdict = result.verdict()
+    (st.success if result.symmetric else st.warning)(verdict[0])
+    for line in verdict[1:]:
+        st.info(line)
+
+    st.plotly_chart(
+        figures.image_row(_result_panels(result, current.display)),
+        width="stretch",
+        key="results",
+        config={"scrollZoom": True},
+    )
+    st.caption("Drag to pan, scroll to zoom: the four panels move together. Hover for values.")
+
+    st.subheader("Differences")
+    st.plotly_chart(
+        figures.image_row(_difference_panels(result), height=400),
+        width="stretch",
+        key="differences",
+        config={"scrollZoom": True},
+    )
+    left, right = st.columns(2)
+    with left:
+        _metrics("Convolution − correlation", result.conv_minus_corr)
+        st.caption(f"It equals 2·(I ∗ A) to within {result.prediction_error:.2g}.")
+    with right:
+        _metrics("Convolution − FFT", result.conv_minus_fft)
+        st.caption(f"Allowed by the FFT's rounding: {result.fft_tolerance:.2g}.")
+
+    timing, export = st.columns([2, 3], gap="large")
+    with timing:
+        st.subheader("Timing")
+        st.plotly_chart(
+            figures.timing_bars(result.times, backend=result.backend),
+            width="stretch",
+            key="timing",
+        )
+        reused = "reused" if result.spectrum_reused else "computed"
+        st.caption(f"{widgets.plain(result.backend_reason)} Image spectrum {reused}.")
+    with export:
+        st.subheader("Export")
+        exports.downloads(result, kernel, current)
+        st.markdown("**Reproduce in Python**")
+        st.code(
+            exports.python_snippet(kernel, current, st.session_state[state.IMAGE_LABEL]),
+            language="python",
+        )
+
+
+workbench()

@@ -1,0 +1,249 @@
+"""Plotly figure builders shared by the pages.
+
+Images travel to the browser as PNGs (a data URI per panel), not as millions of
+JSON numbers. Hover values come from an invisible heatmap layer that carries
+the true values as a binary typed array, at full resolution for previews and
+sampled every n-th pixel beyond a budget, so hovering always shows the real
+number at the coordinates it names.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale, sample_colorscale
+from plotly.subplots import make_subplots
+
+from filters import images
+
+# Perceptually uniform diverging map centred at zero (cmocean "balance"),
+# readable with the common colour-vision deficiencies (blue against red).
+DIVERGING = "balance"
+SEQUENTIAL = "gray"
+FONT = dict(size=16)
+HOVER_BUDGET = 160_000  # numbers per panel sent for hover
+_LUT_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One image panel: what to show and how."""
+
+    title: str
+    values: np.ndarray
+    signed: bool = False
+    display: str = "clip"  # for unsigned data: "clip" to [0, 1] or "rescale" min..max
+    limit: float | None = None  # for signed data: the colour range ±limit
+
+
+def _lut(colorscale: str) -> np.ndarray:
+    colours = sample_colorscale(get_colorscale(colorscale), np.linspace(0, 1, _LUT_SIZE))
+    rgb = [tuple(int(float(c)) for c in colour[4:-1].split(",")) for colour in colours]
+    return np.array(rgb, dtype=np.uint8)
+
+
+_DIVERGING_LUT = _lut(DIVERGING)
+
+
+def signed_limit(values: np.ndarray) -> float:
+    """The symmetric colour range for signed data: max |value| (1 for all zeros)."""
+    limit = float(np.max(np.abs(values)))
+    return limit if limit > 0 else 1.0
+
+
+def looks_signed(values: np.ndarray) -> bool:
+    """Whether data is better shown on a diverging map: clearly negative values."""
+    low, high = float(np.min(values)), float(np.max(np.abs(values)))
+    return low < 0 and -low > 0.02 * high
+
+
+def _diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    plane = values.mean(axis=2) if values.ndim == 3 else values
+    index = np.clip((plane / limit + 1.0) * 0.5 * (_LUT_SIZE - 1) + 0.5, 0, _LUT_SIZE - 1)
+    return _DIVERGING_LUT[index.astype(np.intp)]
+
+
+def panel_rgb(panel: Panel) -> np.ndarray:
+    """The 8-bit picture of a panel: grey, RGB, or the diverging map for signed data."""
+    if panel.signed:
+        return _diverging_rgb(panel.values, panel.limit or signed_limit(panel.values))
+    return images.to_uint8(panel.values, mode=panel.display)
+
+
+def png_data_uri(picture: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(images.encode_png(picture)).decode()
+
+
+def _hover_layer(panel: Panel, col: int) -> go.Heatmap:
+    values = panel.values.astype(np.float32)
+    height, width = values.shape[:2]
+    channels = values.shape[2] if values.ndim == 3 else 1
+    stride = max(1, math.ceil(math.sqrt(height * width * channels / HOVER_BUDGET)))
+    sampled = values[::stride, ::stride]
+    xs = np.arange(0, width, stride)
+    ys = np.arange(0, height, stride)
+    note = f"<br>(every {stride}th pixel)" if stride > 1 else ""
+    if channels == 1:
+        z, customdata = sampled, None
+        template = "x %{x}, y %{y}<br>value %{z:.5g}" + note
+    else:
+        z, customdata = sampled.mean(axis=2), sampled
+        names = "RGB" if channels == 3 else [f"c{i}" for i in range(channels)]
+        template = "x %{x}, y %{y}<br>" + "<br>".join(
+            f"{names[i]} %{{customdata[{i}]:.5g}}" for i in range(channels)
+        )
+        template += note
+    layer = dict(
+        z=z,
+        x=xs,
+        y=ys,
+        customdata=customdata,
+        hovertemplate=template + f"<extra>{panel.title}</extra>",
+        opacity=0,
+        showscale=False,
+        xaxis=f"x{col if col > 1 else ''}",
+        yaxis=f"y{col if col > 1 else ''}",
+    )
+    if panel.signed:
+        limit = panel.limit or signed_limit(panel.values)
+        layer.update(colorscale=DIVERGING, zmin=-limit, zmax=limit, showscale=True)
+    return go.Heatmap(**layer)
+
+
+def image_row(panels: list[Panel], *, height: int = 460) -> go.Figure:
+    """Panels side by side with linked zoom and pan and true values on hover.
+
+    Every panel shares the first panel's x and y axes, so zooming or panning
+    one moves all of them. Signed panels get a colour bar centred at zero.
+    """
+    count = len(panels)
+    figure = make_subplots(
+        rows=1,
+        cols=count,
+        shared_xaxes="all",
+        shared_yaxes="all",
+        horizontal_spacing=0.02,
+        subplot_titles=[panel.title for panel in panels],
+    )
+    for col, panel in enumerate(panels, start=1):
+        figure.add_trace(
+            go.Image(source=png_data_uri(panel_rgb(panel)), hoverinfo="skip"), row=1, col=col
+        )
+        layer = _hover_layer(panel, col)
+        if layer.showscale:
+            domain = figure.layout[f"xaxis{col if col > 1 else ''}"].domain
+            layer.colorbar = dict(
+                orientation="h",
+                x=(domain[0] + domain[1]) / 2,
+                xanchor="center",
+                len=(domain[1] - domain[0]) * 0.9,
+                y=-0.02,
+                yanchor="top",
+                thickness=14,
+                tickfont=dict(size=13),
+            )
+        figure.add_trace(layer, row=1, col=col)
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
+    figure.update_yaxes(scaleanchor="x", scaleratio=1)
+    figure.update_annotations(font=dict(size=17))
+    figure.update_layout(
+        height=height,
+        margin=dict(l=4, r=4, t=36, b=70),
+        font=FONT,
+        dragmode="pan",
+        hoverlabel=dict(font_size=15),
+        plot_bgcolor="white",
+    )
+    return figure
+
+
+def _annotation_text(kernel: np.ndarray) -> np.ndarray | None:
+    if max(kernel.shape) > 9:
+        return None
+    return np.vectorize(lambda v: f"{v:.3g}")(kernel)
+
+
+def kernel_heatmaps(
+    kernels: dict[str, np.ndarray], *, columns: int = 2, height: int = 560
+) -> go.Figure:
+    """Annotated heatmaps of kernels on one shared diverging scale centred at zero."""
+    names = list(kernels)
+    rows = math.ceil(len(names) / columns)
+    limit = max(signed_limit(kernel) for kernel in kernels.values())
+    figure = make_subplots(
+        rows=rows, cols=columns, subplot_titles=names, horizontal_spacing=0.06, vertical_spacing=0.1
+    )
+    for index, name in enumerate(names):
+        kernel = kernels[name]
+        text = _annotation_text(kernel)
+        figure.add_trace(
+            go.Heatmap(
+                z=kernel,
+                zmin=-limit,
+                zmax=limit,
+                colorscale=DIVERGING,
+                showscale=index == 0,
+                colorbar=dict(thickness=14, tickfont=dict(size=13)),
+                text=text,
+                texttemplate="%{text}" if text is not None else None,
+                textfont=dict(size=14 if max(kernel.shape) <= 7 else 11),
+                hovertemplate="row %{y}, col %{x}<br>%{z:.6g}<extra>" + name + "</extra>",
+                xgap=1,
+                ygap=1,
+            ),
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    figure.update_yaxes(
+        showticklabels=False,
+        showgrid=False,
+        zeroline=False,
+        autorange="reversed",
+        constrain="domain",
+    )
+    for index in range(len(names)):
+        suffix = "" if index == 0 else str(index + 1)
+        figure.update_yaxes(
+            scaleanchor=f"x{suffix}",
+            scaleratio=1,
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
+    figure.update_annotations(font=dict(size=17))
+    figure.update_layout(
+        height=height, margin=dict(l=4, r=4, t=36, b=4), font=FONT, plot_bgcolor="white"
+    )
+    return figure
+
+
+def timing_bars(times: dict[str, float], *, backend: str, height: int = 220) -> go.Figure:
+    """A horizontal bar per method: milliseconds, labelled with the value."""
+    names = list(times)
+    milliseconds = [times[name] * 1000 for name in names]
+    figure = go.Figure(
+        go.Bar(
+            x=milliseconds,
+            y=names,
+            orientation="h",
+            text=[f"{ms:.1f} ms" for ms in milliseconds],
+            textposition="auto",
+            marker_color="#3b6ea8",
+            hovertemplate="%{y}: %{x:.2f} ms<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=height,
+        margin=dict(l=4, r=4, t=36, b=30),
+        font=FONT,
+        title=dict(text=f"Time per method on the {backend.upper()}", font=dict(size=17)),
+        xaxis=dict(title="milliseconds", tickfont=dict(size=14)),
+        yaxis=dict(autorange="reversed", tickfont=dict(size=15)),
+        plot_bgcolor="white",
+    )
+    return figure

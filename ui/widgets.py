@@ -1,0 +1,504 @@
+"""Streamlit widgets shared by the pages: image source, options and kernel editor.
+
+The current demo (:class:`ui.state.Demo`) in ``st.session_state`` is the single
+source of truth. Widgets change it through callbacks; editors that show the
+kernel are keyed by a version number that bumps whenever the kernel changes
+elsewhere, so each editor always shows the current kernel.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from filters import FiltersError, backends, kernels, samples
+from ui import compute, state
+from ui.kernel_canvas import MAX_KERNEL_SIDE, kernel_canvas
+
+MAX_KERNEL_FILE_BYTES = 200_000
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif"]
+
+BOUNDARY_LABELS = {
+    "reflect": "reflect (MATLAB symmetric)",
+    "constant": "constant (zero padding)",
+    "mirror": "mirror (OpenCV default)",
+    "nearest": "nearest (MATLAB replicate)",
+    "wrap": "wrap (MATLAB circular)",
+}
+BOUNDARY_HELP = """How the image continues past its edges (the image is `a b c d`):
+
+| here | extension | MATLAB imfilter | OpenCV |
+|---|---|---|---|
+| reflect | `d c b a │ a b c d │ d c b a` | 'symmetric' | BORDER_REFLECT |
+| constant | `0 0 0 0 │ a b c d │ 0 0 0 0` | 0 (default) | BORDER_CONSTANT |
+| mirror | `d c b │ a b c d │ c b a` | — | BORDER_REFLECT_101 (default) |
+| nearest | `a a a │ a b c d │ d d d` | 'replicate' | BORDER_REPLICATE |
+| wrap | `b c d │ a b c d │ a b c` | 'circular' | BORDER_WRAP |
+"""
+OUTPUT_LABELS = {
+    "same": "same · H×W, centred like conv2",
+    "full": "full · (H+kh−1)×(W+kw−1)",
+    "valid": "valid · (H−kh+1)×(W−kw+1)",
+}
+QUICK_KERNELS = {
+    "Gaussian /273": ("gaussian273", {}),
+    "Emboss": ("emboss", {}),
+    "Sobel x": ("sobel_x", {}),
+    "Shifted impulse": ("shift", {}),
+    "Random": ("random", {}),
+}
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Escape user text so Markdown shows it literally (no formatting, no HTML)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+# ----------------------------------------------------------------------------
+# Demo state
+# ----------------------------------------------------------------------------
+
+
+def demo() -> state.Demo:
+    """The current demo, read from the URL on a session's first run."""
+    if not st.session_state.get(state.URL_READ):
+        restored, warnings = state.from_query(st.query_params.to_dict())
+        st.session_state[state.DEMO] = restored
+        st.session_state[state.URL_WARNINGS] = warnings
+        st.session_state[state.KERNEL_VERSION] = 0
+        st.session_state[state.URL_READ] = True
+    return st.session_state[state.DEMO]
+
+
+def set_demo(new: state.Demo, *, kernel_changed: bool = True) -> None:
+    st.session_state[state.DEMO] = new
+    if kernel_changed:
+        st.session_state[state.KERNEL_VERSION] = st.session_state.get(state.KERNEL_VERSION, 0) + 1
+
+
+def sync_url(current: state.Demo) -> None:
+    """Mirror the demo in the URL (only when it changed)."""
+    query = state.to_query(current)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+def show_url_warnings() -> None:
+    for message in st.session_state.pop(state.URL_WARNINGS, []):
+        st.warning(f"Link ignored in part: {message} The default is used instead.", icon="⚠️")
+
+
+# ----------------------------------------------------------------------------
+# Image source (sidebar)
+# ----------------------------------------------------------------------------
+
+
+def _thumbnails() -> None:
+    names = samples.sample_names()
+    columns = st.columns(3)
+    for index, name in enumerate(names):
+        picture = compute.sample(name)
+        with columns[index % 3]:
+            st.image(
+                np.clip(picture, 0, 1),
+                caption=samples.SAMPLES[name].label,
+                width="stretch",
+            )
+
+
+def image_source(current: state.Demo) -> state.Demo:
+    """Sidebar: pick the image; store the working image in the session; return the demo."""
+    st.subheader("Image")
+    source = st.radio(
+        "Source",
+        ["Sample", "Upload", "Webcam"],
+        horizontal=True,
+        key="image_source",
+        label_visibility="collapsed",
+    )
+    original, label, source_key = None, "", ""
+    if source == "Sample":
+        names = samples.sample_names()
+        chosen = st.selectbox(
+            "Sample image",
+            names,
+            index=names.index(current.sample) if current.sample in names else 0,
+            format_func=lambda name: samples.SAMPLES[name].label,
+            key="sample_name",
+        )
+        current = replace(current, sample=chosen)
+        info = samples.SAMPLES[chosen]
+        st.caption(plain(info.description) + (f"  \n{plain(info.credit)}" if info.credit else ""))
+        with st.expander("Gallery"):
+            _thumbnails()
+        original, label, source_key = compute.sample(chosen), info.label, f"sample:{chosen}"
+    else:
+        if source == "Upload":
+            uploaded = st.file_uploader("Upload an image", type=UPLOAD_TYPES, key="upload")
+        else:
+            uploaded = st.camera_input("Take a picture", key="webcam")
+        if uploaded is not None:
+            data = uploaded.getvalue()
+            try:
+                original = compute.decode(data)
+            except FiltersError as exc:
+                st.error(f"{exc}", icon="🚫")
+            else:
+                label = uploaded.name if source == "Upload" else "Webcam picture"
+                source_key = f"bytes:{compute.content_key(data)}"
+        if original is None:
+            if st.session_state.get(state.IMAGE) is not None:
+                st.info("Showing the last good image.")
+                return current
+            original = compute.sample(current.sample)
+            label, source_key = samples.SAMPLES[current.sample].label, f"sample:{current.sample}"
+
+    colour = st.radio(
+        "Colour",
+        state.COLOURS,
+        index=state.COLOURS.index(current.colour),
+        horizontal=True,
+        key="colour",
+        format_func=lambda c: "Colour" if c == "colour" else "Grey",
+    )
+    preview = st.selectbox(
+        "Preview size (long side)",
+        state.PREVIEW_SIZES,
+        index=state.PREVIEW_SIZES.index(current.preview),
+        format_func=lambda n: "full resolution" if n == 0 else f"{n} px",
+        key="preview",
+        help="Large images are filtered at this size; pick full resolution when you need it.",
+    )
+    current = replace(current, colour=colour, preview=preview)
+    image = compute.working_image(source_key, original, colour, preview)
+    st.session_state[state.IMAGE] = image
+    st.session_state[state.IMAGE_KEY] = f"{source_key}|{colour}|{preview}"
+    st.session_state[state.IMAGE_LABEL] = label
+    height, width = image.shape[:2]
+    kind = "colour" if image.ndim == 3 else "grey"
+    original_size = f"{original.shape[1]}×{original.shape[0]}"
+    st.text(f"{label}\n{width}×{height} {kind} (original {original_size})")
+    return current
+
+
+# ----------------------------------------------------------------------------
+# Options (sidebar)
+# ----------------------------------------------------------------------------
+
+
+def options(current: state.Demo) -> state.Demo:
+    st.subheader("Options")
+    boundary = st.selectbox(
+        "Boundary",
+        list(BOUNDARY_LABELS),
+        index=list(BOUNDARY_LABELS).index(current.boundary),
+        format_func=BOUNDARY_LABELS.get,
+        key="boundary",
+        help=BOUNDARY_HELP,
+    )
+    output = st.selectbox(
+        "Output size",
+        list(OUTPUT_LABELS),
+        index=list(OUTPUT_LABELS).index(current.output),
+        format_func=OUTPUT_LABELS.get,
+        key="output",
+    )
+    gpu = backends.gpu_status()
+    choices = ["auto", "cpu", "gpu"] if gpu.usable else ["auto", "cpu"]
+    backend = current.backend if current.backend in choices else "auto"
+    backend = st.radio(
+        "Backend",
+        choices,
+        index=choices.index(backend),
+        horizontal=True,
+        key="backend",
+        format_func=str.upper,
+    )
+    if not gpu.usable:
+        st.caption(f"GPU unavailable: {plain(gpu.reason)}")
+    dtype = st.radio(
+        "Precision",
+        state.DTYPES,
+        index=state.DTYPES.index(current.dtype),
+        horizontal=True,
+        key="dtype",
+    )
+    display = st.radio(
+        "Show unsigned results",
+        state.DISPLAYS,
+        index=state.DISPLAYS.index(current.display),
+        horizontal=True,
+        key="display",
+        format_func=lambda d: "clip to [0, 1]" if d == "clip" else "rescale min..max",
+    )
+    return replace(
+        current, boundary=boundary, output=output, backend=backend, dtype=dtype, display=display
+    )
+
+
+# ----------------------------------------------------------------------------
+# Kernel editor
+# ----------------------------------------------------------------------------
+
+_KERNEL_MESSAGE = "kernel_message"
+
+
+def _apply_kernel(kernel: np.ndarray, message: str | None = None) -> None:
+    set_demo(demo().with_kernel(kernel))
+    if message:
+        st.session_state[_KERNEL_MESSAGE] = ("info", message)
+
+
+def _apply_preset(name: str, params: dict[str, float]) -> None:
+    set_demo(demo().with_preset(name, params))
+
+
+def _preset_changed() -> None:
+    name = st.session_state["preset_name"]
+    _apply_preset(name, {})
+
+
+def _param_changed(name: str) -> None:
+    preset = kernels.PRESETS[name]
+    params = {p.name: st.session_state[f"param_{name}_{p.name}"] for p in preset.params}
+    try:
+        _apply_preset(name, params)
+    except FiltersError as exc:
+        st.session_state[_KERNEL_MESSAGE] = ("error", str(exc))
+
+
+def _quick(name: str) -> None:
+    _apply_preset(*QUICK_KERNELS[name])
+
+
+def _normalise() -> None:
+    try:
+        _apply_kernel(kernels.normalize(demo().kernel()), "Normalised to sum 1.")
+    except FiltersError as exc:
+        st.session_state[_KERNEL_MESSAGE] = ("warning", str(exc))
+
+
+def _random_asymmetric() -> None:
+    seed = int(np.random.default_rng().integers(0, 10_000))
+    size = demo().kernel().shape[0] if demo().kernel().shape[0] <= 15 else 5
+    _apply_preset("random", {"size": max(3, min(size, 15)) | 1, "seed": seed})
+
+
+def _actions() -> None:
+    columns = st.columns(5)
+    columns[0].button(
+        "Normalise",
+        on_click=_normalise,
+        width="stretch",
+        help="Divide by the sum so the kernel keeps brightness (sum 1).",
+    )
+    columns[1].button(
+        "Flip 180°",
+        width="stretch",
+        key="flip",
+        on_click=lambda: _apply_kernel(kernels.flip(demo().kernel())),
+    )
+    columns[2].button(
+        "Transpose",
+        width="stretch",
+        key="transpose",
+        on_click=lambda: _apply_kernel(demo().kernel().T.copy()),
+    )
+    columns[3].button(
+        "Random",
+        on_click=_random_asymmetric,
+        width="stretch",
+        help="A random asymmetric kernel.",
+    )
+    columns[4].button(
+        "Reset",
+        width="stretch",
+        key="reset",
+        on_click=lambda: _apply_preset(kernels.DEFAULT_PRESET, {}),
+        help="Back to the classic 5×5 Gaussian /273.",
+    )
+
+
+def quick_picks() -> None:
+    """One click between the symmetric Gaussian and asymmetric kernels."""
+    columns = st.columns(len(QUICK_KERNELS))
+    for column, name in zip(columns, QUICK_KERNELS, strict=True):
+        column.button(name, key=f"quick_{name}", on_click=_quick, args=(name,), width="stretch")
+
+
+def _preset_tab(current: state.Demo) -> None:
+    names = list(kernels.PRESETS)
+    chosen = current.preset if current.preset in kernels.PRESETS else None
+    st.session_state.setdefault("preset_name", chosen or kernels.DEFAULT_PRESET)
+    if chosen is not None and st.session_state["preset_name"] != chosen:
+        st.session_state["preset_name"] = chosen
+    st.selectbox(
+        "Preset",
+        names,
+        key="preset_name",
+        on_change=_preset_changed,
+        format_func=lambda n: kernels.PRESETS[n].label,
+    )
+    preset = kernels.PRESETS[st.session_state["preset_name"]]
+    st.caption(plain(preset.description))
+    if chosen is None:
+        st.caption("The current kernel is custom; changing a preset or parameter replaces it.")
+    for param in preset.params:
+        key = f"param_{preset.name}_{param.name}"
+        value = (
+            current.params.get(param.name, param.default)
+            if chosen == preset.name
+            else param.default
+        )
+        if param.kind == "int":
+            st.session_state[key] = int(value)
+            st.slider(
+                param.label,
+                int(param.min),
+                int(param.max),
+                step=int(param.step),
+                key=key,
+                on_change=_param_changed,
+                args=(preset.name,),
+            )
+        else:
+            st.session_state[key] = float(value)
+            st.slider(
+                param.label,
+                float(param.min),
+                float(param.max),
+                step=float(param.step),
+                key=key,
+                on_change=_param_changed,
+                args=(preset.name,),
+            )
+
+
+def _resized(kernel: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Crop or zero-pad a kernel around its centre to rows×cols."""
+    out = np.zeros((rows, cols))
+    kh, kw = kernel.shape
+    top, left = (rows - kh) // 2, (cols - kw) // 2
+    src_rows = slice(max(0, -top), max(0, -top) + min(kh, rows))
+    src_cols = slice(max(0, -left), max(0, -left) + min(kw, cols))
+    out[max(0, top) : max(0, top) + min(kh, rows), max(0, left) : max(0, left) + min(kw, cols)] = (
+        kernel[src_rows, src_cols]
+    )
+    return out
+
+
+def _grid_tab(kernel: np.ndarray, version: int) -> None:
+    if max(kernel.shape) > MAX_KERNEL_SIDE:
+        st.info(
+            f"The grid edits kernels up to {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE}; this one is "
+            f"{kernel.shape[0]}×{kernel.shape[1]}. Use the text tab instead."
+        )
+        return
+    size_columns = st.columns(2)
+    rows = size_columns[0].number_input(
+        "Rows", 1, MAX_KERNEL_SIDE, kernel.shape[0], key=f"grid_rows_{version}"
+    )
+    cols = size_columns[1].number_input(
+        "Columns", 1, MAX_KERNEL_SIDE, kernel.shape[1], key=f"grid_cols_{version}"
+    )
+    if (rows, cols) != kernel.shape:
+        _apply_kernel(_resized(kernel, int(rows), int(cols)))
+        st.rerun(scope="fragment")
+    frame = pd.DataFrame(kernel, columns=[str(c) for c in range(kernel.shape[1])])
+    edited = st.data_editor(frame, key=f"grid_{version}", hide_index=False, width="stretch")
+    values = edited.to_numpy(dtype=np.float64, na_value=np.nan)
+    if values.shape == kernel.shape and not np.array_equal(values, kernel):
+        if np.isfinite(values).all():
+            set_demo(demo().with_kernel(values), kernel_changed=False)
+        else:
+            st.error("Every cell needs a number; empty cells were not applied.")
+
+
+def _text_tab(kernel: np.ndarray, version: int) -> None:
+    key = f"kernel_text_{version}"
+    st.session_state.setdefault(key, kernels.to_text(kernel, precision=6))
+    st.text_area(
+        "Kernel as text",
+        key=key,
+        height=160,
+        help="Numbers separated by spaces or commas; rows by new lines or ';'. "
+        "Brackets and a leading factor are fine: 1/16 * [1 2 1; 2 4 2; 1 2 1]",
+    )
+    if st.button("Use this kernel", key=f"use_text_{version}"):
+        try:
+            parsed = kernels.parse(st.session_state[key])
+        except FiltersError as exc:
+            st.error(f"{exc}", icon="🚫")
+        else:
+            _apply_kernel(parsed)
+            st.rerun(scope="fragment")
+
+
+def _draw_tab(kernel: np.ndarray) -> None:
+    if max(kernel.shape) > MAX_KERNEL_SIDE:
+        st.info(f"Drawing works on kernels up to {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE}.")
+        return
+    st.caption("Drag across cells to paint: each cell changes once per stroke.")
+    drawn = kernel_canvas(kernel, key="kernel_canvas")
+    if drawn is not None and not np.array_equal(drawn, kernel):
+        set_demo(demo().with_kernel(drawn), kernel_changed=False)
+
+
+def read_kernel_file(name: str, data: bytes) -> np.ndarray:
+    """A kernel from an uploaded CSV/TXT (text) or NPY (no pickles) file."""
+    if len(data) > MAX_KERNEL_FILE_BYTES:
+        raise FiltersError(f"The kernel file is larger than {MAX_KERNEL_FILE_BYTES // 1000} kB.")
+    if name.lower().endswith(".npy"):
+        try:
+            array = np.load(io.BytesIO(data), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise FiltersError(f"The file is not a readable NPY array ({exc}).") from None
+        return kernels.validate_kernel(array)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FiltersError("The file is not UTF-8 text; save it as CSV.") from None
+    return kernels.parse(text)
+
+
+def _upload_tab(version: int) -> None:
+    uploaded = st.file_uploader(
+        "CSV, TXT or NPY", type=["csv", "txt", "npy"], key=f"kernel_file_{version}"
+    )
+    if uploaded is not None:
+        try:
+            loaded = read_kernel_file(uploaded.name, uploaded.getvalue())
+        except FiltersError as exc:
+            st.error(f"{exc}", icon="🚫")
+        else:
+            _apply_kernel(loaded, f"Loaded a {loaded.shape[0]}×{loaded.shape[1]} kernel.")
+            st.rerun(scope="fragment")
+
+
+def kernel_editor(current: state.Demo) -> np.ndarray:
+    """Presets, grid, text, drawing and file upload; returns the current kernel."""
+    version = st.session_state.get(state.KERNEL_VERSION, 0)
+    kernel = current.kernel()
+    tabs = st.tabs(["Presets", "Grid", "Text", "Draw", "Upload"])
+    with tabs[0]:
+        _preset_tab(current)
+    with tabs[1]:
+        _grid_tab(kernel, version)
+    with tabs[2]:
+        _text_tab(kernel, version)
+    with tabs[3]:
+        _draw_tab(kernel)
+    with tabs[4]:
+        _upload_tab(version)
+    _actions()
+    message = st.session_state.pop(_KERNEL_MESSAGE, None)
+    if message:
+        getattr(st, message[0])(message[1])
+    return demo().kernel()
