@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import compute, widgets
+from ui.guard import guarded
 
 st.set_page_config(
     page_title="Convolution workbench",
@@ -17,9 +18,10 @@ pages = [
 navigation = st.navigation(pages)
 compute.warm_up()
 
-with st.sidebar:
+with st.sidebar, guarded("reading the image and options"):
     demo = widgets.image_source(widgets.demo())
     demo = widgets.options(demo)
     widgets.set_demo(demo, kernel_changed=False)
 
-navigation.run()
+with guarded("drawing this page"):
+    navigation.run()

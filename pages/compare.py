@@ -3,8 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from filters import FiltersError, kernels
+from filters import kernels
 from ui import compute, exports, figures, state, widgets
+from ui.guard import guarded
 
 st.title("Convolution, correlation and the FFT, side by side")
 st.markdown(
@@ -83,6 +84,11 @@ def _kernel_panel(kernel: np.ndarray) -> None:
 
 @st.fragment
 def workbench() -> None:
+    with guarded("filtering the image"):
+        _workbench()
+
+
+def _workbench() -> None:
     current = widgets.demo()
     widgets.quick_picks()
     editor, panel = st.columns([1, 1], gap="large")
@@ -96,11 +102,7 @@ def workbench() -> None:
     widgets.sync_url(current)
 
     image = st.session_state[state.IMAGE]
-    try:
-        result = compute.compare(st.session_state[state.IMAGE_KEY], image, kernel, current)
-    except FiltersError as exc:
-        st.error(f"{exc}", icon="🚫")
-        return
+    result = compute.compare(st.session_state[state.IMAGE_KEY], image, kernel, current)
 
     verdict = result.verdict()
     (st.success if result.symmetric else st.warning)(verdict[0])

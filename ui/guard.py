@@ -1,0 +1,33 @@
+"""Keep every failure inside the page: a plain message, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import streamlit as st
+
+from filters import FiltersError
+
+logger = logging.getLogger("workbench")
+
+
+@contextlib.contextmanager
+def guarded(what: str):
+    """Show ``FiltersError``s as their message and anything else as a short apology.
+
+    Streamlit's own control flow (rerun, stop) derives from ``BaseException`` and
+    passes through untouched. Unexpected errors are logged on the server with
+    their traceback, which the user never sees.
+    """
+    try:
+        yield
+    except FiltersError as exc:
+        st.error(str(exc), icon="🚫")
+    except Exception:
+        logger.exception("Unexpected error while %s", what)
+        st.error(
+            f"Something went wrong while {what}. The rest of the app still works: "
+            "try another setting, or reload the page.",
+            icon="🚫",
+        )
