@@ -14,6 +14,12 @@ st.set_page_config(
 
 pages = [
     st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
+    st.Page("pages/fourier.py", title="Fourier domain", icon="🌀"),
+    st.Page("pages/algebra.py", title="Algebra", icon="➗"),
+    st.Page("pages/cnn.py", title="CNN", icon="🧠"),
+    st.Page("pages/step.py", title="Step through", icon="🔎"),
+    st.Page("pages/performance.py", title="Performance", icon="⏱️"),
+    st.Page("pages/questions.py", title="Questions", icon="❓"),
 ]
 navigation = st.navigation(pages)
 compute.warm_up()

@@ -1,0 +1,5 @@
+"""Algebra page."""
+
+import streamlit as st
+
+st.title("Algebra")

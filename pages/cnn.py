@@ -1,0 +1,5 @@
+"""CNN page."""
+
+import streamlit as st
+
+st.title("CNN")

@@ -1,0 +1,5 @@
+"""Fourier domain page."""
+
+import streamlit as st
+
+st.title("Fourier domain")

@@ -1,0 +1,5 @@
+"""Performance page."""
+
+import streamlit as st
+
+st.title("Performance")

@@ -1,0 +1,5 @@
+"""Questions page."""
+
+import streamlit as st
+
+st.title("Questions")

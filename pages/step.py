@@ -1,0 +1,5 @@
+"""Step through page."""
+
+import streamlit as st
+
+st.title("Step through")
