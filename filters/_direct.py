@@ -20,10 +20,17 @@ No transform is involved at any kernel size.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit, prange
 
 __all__ = ["convolve_valid", "convolve_valid_separable"]
+
+# Numba's default "workqueue" threading layer must not be entered from two
+# threads at once (a web server filters for several sessions concurrently).
+# Each call already uses every core, so taking turns costs no throughput.
+_PARALLEL_SECTION = threading.Lock()
 
 # Output samples handled per chunk: the chunk and the input slices it reads
 # stay in the core's first-level caches.
@@ -88,7 +95,10 @@ def _valid(padded: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     out_shape = (padded.shape[0] - kh + 1, padded.shape[1] - kw + 1, *padded.shape[2:])
     out = np.empty(out_shape, dtype=padded.dtype)
     weights, offsets = _taps(kernel, row_length, channels, padded.dtype)
-    _sliding_sum(padded.reshape(-1), row_length, weights, offsets, out.reshape(out_shape[0], -1))
+    with _PARALLEL_SECTION:
+        _sliding_sum(
+            padded.reshape(-1), row_length, weights, offsets, out.reshape(out_shape[0], -1)
+        )
     return out
 
 
