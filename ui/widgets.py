@@ -250,6 +250,14 @@ def options(current: state.Demo) -> state.Demo:
 _KERNEL_MESSAGE = "kernel_message"
 
 
+def _rerun() -> None:
+    """Rerun the enclosing fragment, or the whole page when there is none."""
+    try:
+        st.rerun(scope="fragment")
+    except st.errors.StreamlitAPIException:
+        st.rerun()
+
+
 def _apply_kernel(kernel: np.ndarray, message: str | None = None) -> None:
     set_demo(demo().with_kernel(kernel))
     if message:
@@ -410,7 +418,7 @@ def _grid_tab(kernel: np.ndarray, version: int) -> None:
     )
     if (rows, cols) != kernel.shape:
         _apply_kernel(_resized(kernel, int(rows), int(cols)))
-        st.rerun(scope="fragment")
+        _rerun()
     frame = pd.DataFrame(kernel, columns=[str(c) for c in range(kernel.shape[1])])
     edited = st.data_editor(frame, key=f"grid_{version}", hide_index=False, width="stretch")
     values = edited.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -438,7 +446,7 @@ def _text_tab(kernel: np.ndarray, version: int) -> None:
             st.error(f"{exc}", icon="🚫")
         else:
             _apply_kernel(parsed)
-            st.rerun(scope="fragment")
+            _rerun()
 
 
 def _draw_tab(kernel: np.ndarray) -> None:
@@ -479,7 +487,7 @@ def _upload_tab(version: int) -> None:
             st.error(f"{exc}", icon="🚫")
         else:
             _apply_kernel(loaded, f"Loaded a {loaded.shape[0]}×{loaded.shape[1]} kernel.")
-            st.rerun(scope="fragment")
+            _rerun()
 
 
 def kernel_editor(current: state.Demo) -> np.ndarray:
