@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks of the filters package (see README.md)."""
