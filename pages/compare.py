@@ -5,7 +5,10 @@ import streamlit as st
 
 from filters import kernels
 from ui import compute, exports, figures, state, widgets
+from ui.frame import ensure_app_frame
 from ui.guard import guarded
+
+ensure_app_frame()
 
 st.title("Convolution, correlation and the FFT, side by side")
 st.markdown(
