@@ -1,0 +1,248 @@
+"""Plotly figures and tables for timings: the Performance page and the Questions tour."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from filters.timing import METHOD_LABELS, Measurement, SweepSummary
+
+# Okabe–Ito colours (distinct under the common colour-vision deficiencies), and a
+# marker shape per method so that no series depends on colour alone.
+COLOURS = {
+    "direct": "#0072B2",
+    "separable": "#E69F00",
+    "fft": "#009E73",
+    "fft_reused": "#CC79A7",
+}
+SYMBOLS = {"direct": "circle", "separable": "diamond", "fft": "square", "fft_reused": "triangle-up"}
+DASHES = {"cpu": "solid", "gpu": "dash"}
+GUIDE_DASHES = {"O(N²K²)": "dot", "O(N² log N)": "dashdot"}
+GUIDE_COLOUR = "#555555"
+FONT = dict(size=16)
+AXIS_TITLES = {
+    "kernel": "kernel side K (a K×K kernel)",
+    "image": "image side N (an N×N image)",
+}
+
+
+def _ms(values) -> list[float]:
+    return [v * 1000.0 for v in values]
+
+
+def _size_label(summary: SweepSummary, size: float) -> str:
+    return f"K ≈ {size:.3g}" if summary.sweep == "kernel" else f"N ≈ {size:.3g}"
+
+
+def sweep_figure(summaries: list[SweepSummary], *, height: int = 560) -> go.Figure:
+    """Median time against the swept size on log-log axes, one line per method and backend.
+
+    Guide lines show the two cost laws through the measured point at the
+    largest size; a vertical line marks each measured direct/FFT crossover;
+    rings mark what ``choose_method`` picks at each size (a crossed ring where
+    it was not the fastest measured).
+    """
+    figure = go.Figure()
+    first = summaries[0]
+    for summary in summaries:
+        backend = summary.backend.upper()
+        for method, medians in summary.medians.items():
+            figure.add_trace(
+                go.Scatter(
+                    x=list(summary.sizes),
+                    y=_ms(medians),
+                    name=f"{METHOD_LABELS[method]} · {backend}",
+                    mode="lines+markers",
+                    line=dict(color=COLOURS[method], width=3, dash=DASHES.get(summary.backend)),
+                    marker=dict(symbol=SYMBOLS[method], size=11, color=COLOURS[method]),
+                    hovertemplate=f"{METHOD_LABELS[method]} ({backend})<br>"
+                    "size %{x}: %{y:.3g} ms<extra></extra>",
+                    connectgaps=False,
+                )
+            )
+    for name, values in first.guides.items():
+        figure.add_trace(
+            go.Scatter(
+                x=list(first.sizes),
+                y=_ms(values),
+                name=f"{name} guide",
+                mode="lines",
+                line=dict(color=GUIDE_COLOUR, width=2, dash=GUIDE_DASHES[name]),
+                hovertemplate=f"{name} through the measured point at {first.anchor}"
+                "<br>%{y:.3g} ms<extra></extra>",
+            )
+        )
+    for summary in summaries:
+        _auto_markers(figure, summary)
+        if summary.crossover is not None:
+            _crossover_line(figure, summary, len(summaries) > 1)
+    low, high = math.log10(min(first.sizes)), math.log10(max(first.sizes))
+    margin = 0.04 * max(high - low, 0.5)
+    figure.update_xaxes(
+        type="log",
+        range=[low - margin, high + margin],
+        title=AXIS_TITLES[first.sweep],
+        tickvals=list(first.sizes),
+        ticktext=[str(s) for s in first.sizes],
+        tickfont=dict(size=15),
+        gridcolor="#e5e5e5",
+    )
+    figure.update_yaxes(
+        type="log",
+        title="milliseconds (median)",
+        tickfont=dict(size=15),
+        gridcolor="#e5e5e5",
+    )
+    figure.update_layout(
+        height=height,
+        font=FONT,
+        title=dict(text=f"Time against {first.sweep} size · {first.fixed}", font=dict(size=19)),
+        legend=dict(orientation="h", yanchor="top", y=-0.17, x=0, font=dict(size=15)),
+        margin=dict(l=10, r=10, t=60, b=10),
+        plot_bgcolor="white",
+        hoverlabel=dict(font_size=15),
+    )
+    return figure
+
+
+def _crossover_line(figure: go.Figure, summary: SweepSummary, name_backend: bool) -> None:
+    """A vertical line at the crossover, labelled at the top.
+
+    On a log axis, shapes take data values but annotations take log10 positions.
+    """
+    dash = DASHES.get(summary.backend, "solid")
+    figure.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=summary.crossover,
+        x1=summary.crossover,
+        y0=0,
+        y1=1,
+        line=dict(color="black", width=2, dash=dash),
+    )
+    text = f"crossover {_size_label(summary, summary.crossover)}"
+    if name_backend:
+        text += f" ({summary.backend.upper()})"
+    figure.add_annotation(
+        x=math.log10(summary.crossover),
+        xref="x",
+        yref="paper",
+        y=1,
+        yanchor="bottom",
+        text=text,
+        showarrow=False,
+        font=dict(size=16),
+        bgcolor="rgba(255,255,255,0.85)",
+    )
+
+
+def _auto_markers(figure: go.Figure, summary: SweepSummary) -> None:
+    for agree, name, symbol in (
+        (True, "auto pick = fastest", "circle-open"),
+        (False, "auto pick ≠ fastest", "circle-x-open"),
+    ):
+        xs, ys, text = [], [], []
+        for index, size in enumerate(summary.sizes):
+            pick = summary.auto[index]
+            if summary.agree[index] != agree or pick not in summary.medians:
+                continue
+            value = summary.medians[pick][index]
+            if math.isnan(value):
+                continue
+            xs.append(size)
+            ys.append(value * 1000.0)
+            text.append(
+                f"picks {METHOD_LABELS[pick]}; fastest: {METHOD_LABELS[summary.fastest[index]]}"
+            )
+        if xs:
+            figure.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    name=f"{name} · {summary.backend.upper()}",
+                    mode="markers",
+                    marker=dict(symbol=symbol, size=24, color="black", line=dict(width=2)),
+                    text=text,
+                    hovertemplate="choose_method at %{x}: %{text}<extra></extra>",
+                )
+            )
+
+
+def agreement_table(summary: SweepSummary) -> pd.DataFrame:
+    """Per size: the fastest measured method, ``choose_method``'s pick, and whether they agree."""
+    return pd.DataFrame(
+        {
+            "size": list(summary.sizes),
+            "fastest measured": [METHOD_LABELS.get(m, "—") for m in summary.fastest],
+            "choose_method picks": [METHOD_LABELS[m] for m in summary.auto],
+            "agree": ["yes" if a else "no" for a in summary.agree],
+        }
+    )
+
+
+def measurements_table(rows: list[Measurement]) -> pd.DataFrame:
+    """Every measurement as a table, times in milliseconds."""
+    return pd.DataFrame(
+        {
+            "sweep": [r.sweep for r in rows],
+            "backend": [r.backend.upper() for r in rows],
+            "method": [METHOD_LABELS[r.method] for r in rows],
+            "image": [
+                f"{r.image_height}×{r.image_width}" + ("" if r.channels == 1 else f"×{r.channels}")
+                for r in rows
+            ],
+            "kernel": [f"{r.kernel_size}×{r.kernel_size}" for r in rows],
+            "median ms": np.round([r.median_s * 1000 for r in rows], 3),
+            "min ms": np.round([r.min_s * 1000 for r in rows], 3),
+            "max ms": np.round([r.max_s * 1000 for r in rows], 3),
+            "runs": [r.repeats for r in rows],
+        }
+    )
+
+
+def growth_bars(growth: dict[str, dict[int, float]], *, height: int = 360) -> go.Figure:
+    """Grouped bars: direct and FFT times for a small and a large kernel (milliseconds).
+
+    The axis is logarithmic, so that equal ratios look equal whatever the times.
+    """
+    sizes = sorted(next(iter(growth.values())))
+    shades = ["#56B4E9", "#0072B2"]
+    figure = go.Figure()
+    labels = {"direct": "direct", "fft": "FFT"}
+    for shade, size in zip(shades, sizes, strict=False):
+        values = [growth[method][size] * 1000.0 for method in growth]
+        figure.add_trace(
+            go.Bar(
+                x=[labels.get(m, m) for m in growth],
+                y=values,
+                name=f"{size}×{size} kernel",
+                marker_color=shade,
+                text=[f"{v:.2f} ms" for v in values],
+                textposition="outside",
+                textfont=dict(size=16),
+                hovertemplate="%{x}, " + f"{size}×{size}" + ": %{y:.3f} ms<extra></extra>",
+            )
+        )
+    values = [v * 1000.0 for times in growth.values() for v in times.values()]
+    low, high = math.log10(min(values)), math.log10(max(values))
+    figure.update_layout(
+        barmode="group",
+        height=height,
+        font=FONT,
+        yaxis=dict(
+            title="milliseconds (median, log scale)",
+            type="log",
+            dtick=1,
+            range=[low - 0.3, high + 0.4],
+            gridcolor="#e5e5e5",
+        ),
+        xaxis=dict(tickfont=dict(size=17)),
+        legend=dict(orientation="h", y=1.12, x=0, font=dict(size=15)),
+        margin=dict(l=10, r=10, t=40, b=10),
+        plot_bgcolor="white",
+    )
+    return figure
