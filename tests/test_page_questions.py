@@ -1,0 +1,114 @@
+"""The Questions page through Streamlit's AppTest: three sections, each showing numbers
+measured on the current image (checked here against the library), and links onward."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import filters
+from filters import images, kernels
+from ui import state
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT_S = 180
+SMALL_SIDE = 128
+
+
+def open_page() -> AppTest:
+    """The app as a visitor opens it, then the Questions page (so the shared sidebar ran)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.switch_page("pages/questions.py")
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def small_image(at: AppTest) -> np.ndarray:
+    return images.resize_long_side(at.session_state[state.IMAGE], SMALL_SIDE)
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    return open_page()
+
+
+@pytest.fixture(scope="module")
+def embossed() -> AppTest:
+    at = open_page()
+    return at.button(key="quick_Emboss").click().run()
+
+
+def test_page_renders_three_questions_with_formulas_and_links(page):
+    assert_clean(page)
+    assert [h.value[0] for h in page.header] == ["1", "2", "3"]
+    formulas = " ".join(latex.value for latex in page.latex)
+    assert r"\mathcal{F}\{I * K\}" in formulas and r"\operatorname{flip}(K)" in formulas
+    links = [link.proto.page for link in page.get("page_link")]
+    assert sorted(links) == sorted(["fourier", "performance", "compare", "step", "algebra", "cnn"])
+
+
+def test_question_one_measures_direct_against_fft(page):
+    shown = metrics(page)
+    image = small_image(page)
+    kernel = kernels.make(kernels.DEFAULT_PRESET)
+    difference = np.max(
+        np.abs(filters.convolve(image, kernel) - filters.fft_convolve(image, kernel))
+    )
+    assert shown["max |direct − FFT|"] == f"{difference:.2g}"
+    for label in ("direct (spatial domain)", "through the FFT"):
+        assert shown[label].endswith(" ms") and float(shown[label].split()[0]) > 0
+    text = "\n".join(m.value for m in page.markdown)
+    assert "38× more taps" in text  # (31 / 5)² = 38.4, computed by the page
+    assert "within the rounding bound" in text
+
+
+def test_question_two_default_gaussian_is_symmetric_and_emboss_is_not(page):
+    shown = metrics(page)
+    image = small_image(page)
+    emboss = filters.compare(image, kernels.make("emboss"))
+    assert shown["your kernel symmetric?"] == "yes"
+    assert shown["max |conv − corr|, your kernel"] == "0"
+    assert shown["max |conv − corr|, emboss"] == f"{emboss.conv_minus_corr.max_abs:.3g}"
+    assert emboss.conv_minus_corr.max_abs > 0.1
+    assert float(shown["max |(corr − conv) − 2·(I ⋆ A)|"]) < 1e-9
+
+
+def test_question_three_convolution_commutes_and_associates_correlation_does_not(page):
+    shown = metrics(page)
+    assert float(shown["max |I∗K − K∗I|"]) < 1e-12
+    assert float(shown["max |(I∗K)∗L − I∗(K∗L)|"]) < 1e-12
+    assert float(shown["max |I⋆K − K⋆I|"]) > 0.01
+    assert float(shown["max |(I⋆K)⋆L − I⋆(K⋆L)|"]) > 0.01
+    text = "\n".join(m.value for m in page.markdown)
+    assert "reproduces K (max difference 0)" in text
+    assert "max difference from flip K: 0" in text
+
+
+def test_switching_to_emboss_changes_the_answers(embossed):
+    assert_clean(embossed)
+    shown = metrics(embossed)
+    assert shown["your kernel symmetric?"] == "no"
+    assert shown["max |conv − corr|, your kernel"] == shown["max |conv − corr|, emboss"]
+    assert float(shown["max |conv − corr|, your kernel"]) > 0.1
+    text = "\n".join(m.value for m in embossed.markdown)
+    assert "are **different**" in text
+
+
+def test_a_kernel_too_wide_for_valid_output_shows_errors_and_the_rest_still_works():
+    at = open_page()
+    at.session_state[state.DEMO] = state.Demo(output="valid").with_kernel(np.ones((1, 129)))
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 2  # questions 1 and 2 filter with output='valid'
+    assert all("valid" in error.value for error in at.error)
+    assert "max |I∗K − K∗I|" in metrics(at)  # question 3 uses full output
