@@ -64,11 +64,16 @@ _SEPARABLE_RTOL = 1e-13
 # ----------------------------------------------------------------------------
 
 
-def _real_finite_array(value: Any, name: str) -> np.ndarray:
+def _as_array(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        return value
     try:
-        array = np.asarray(value)
-    except Exception as exc:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:
         raise FiltersError(f"{name} could not be read as an array ({exc}).") from None
+
+
+def _real_finite_array(array: np.ndarray, name: str) -> np.ndarray:
     if array.dtype == object or array.dtype.kind in "USVMm":
         raise FiltersError(f"{name} must hold real numbers; got dtype {array.dtype}.")
     if array.dtype.kind == "c":
@@ -81,7 +86,7 @@ def _real_finite_array(value: Any, name: str) -> np.ndarray:
 
 
 def _check_image(image: Any) -> np.ndarray:
-    array = np.asarray(image) if not isinstance(image, np.ndarray) else image
+    array = _as_array(image, "image")
     if array.ndim not in (2, 3):
         raise FiltersError(
             f"image must be 2-D (H, W) or 3-D (H, W, C) with channels last; got "
@@ -91,7 +96,7 @@ def _check_image(image: Any) -> np.ndarray:
 
 
 def _check_kernel(kernel: Any) -> np.ndarray:
-    array = np.asarray(kernel) if not isinstance(kernel, np.ndarray) else kernel
+    array = _as_array(kernel, "kernel")
     if array.ndim != 2:
         raise FiltersError(
             f"kernel must be 2-D (kh, kw); got {array.ndim}-D with shape {array.shape}."
@@ -102,9 +107,10 @@ def _check_kernel(kernel: Any) -> np.ndarray:
 def _check_dtype(dtype: Any) -> np.dtype:
     try:
         resolved = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         resolved = None
-    if resolved not in DTYPES:
+    # Compare element by element: numpy treats np.dtype("float64") == None as True.
+    if resolved is None or not any(resolved == allowed for allowed in DTYPES):
         raise FiltersError(f"dtype must be float64 or float32; got {dtype!r}.")
     return resolved
 
@@ -230,10 +236,12 @@ def _prepare(image, kernel, boundary, output, cval, dtype, backend):
 
 
 def _rank_one_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(column, row)`` with ``outer(column, row) == kernel`` to rounding, else None."""
-    kh, kw = kernel.shape
-    if kh == 1 or kw == 1:
-        return None  # already a single 1-D pass
+    """``(column, row)`` with ``outer(column, row) == kernel`` to rounding, else None.
+
+    A single row or column is left alone: it already is one 1-D pass.
+    """
+    if min(kernel.shape) == 1:
+        return None
     u, s, vt = np.linalg.svd(kernel.astype(np.float64))
     if s[0] == 0 or s[1] > _SEPARABLE_RTOL * s[0]:
         return None
@@ -245,17 +253,21 @@ def _rank_one_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
 
 
 def _direct_valid(padded, kernel: np.ndarray, backend: Backend, method: str):
-    """Valid convolution of an extended image, sliding the kernel in the spatial domain."""
-    if backend.name == "cpu":
-        if method in ("auto", "separable"):
-            factors = _rank_one_factors(kernel)
-            if factors is not None:
-                column, row = (f.astype(padded.dtype) for f in factors)
-                return _direct.convolve_valid_separable(padded, column, row)
-            if method == "separable":
-                raise FiltersError("method='separable' needs a rank-1 (separable) kernel.")
-        return _direct.convolve_valid(padded, kernel.astype(padded.dtype))
-    return _ndimage_convolve_valid(padded, kernel, backend)
+    """Valid convolution of an extended image, sliding the kernel in the spatial domain.
+
+    A rank-1 kernel goes through two 1-D passes (``method`` "auto" or
+    "separable"); a single row or column already is one 1-D pass.
+    """
+    thin = min(kernel.shape) == 1
+    factors = None if thin or method == "direct" else _rank_one_factors(kernel)
+    if method == "separable" and factors is None and not thin:
+        raise FiltersError("method='separable' needs a rank-1 (separable) kernel.")
+    if backend.name != "cpu":
+        return _ndimage_convolve_valid(padded, kernel, backend)
+    if factors is not None:
+        column, row = (f.astype(padded.dtype) for f in factors)
+        return _direct.convolve_valid_separable(padded, column, row)
+    return _direct.convolve_valid(padded, kernel.astype(padded.dtype))
 
 
 def _ndimage_convolve_valid(padded, kernel: np.ndarray, backend: Backend):
@@ -625,7 +637,7 @@ def filter2d(
     method = _check_choice(method, "method", METHODS)
     convolution = operation == "convolve"
     if method == "auto":
-        method = choose_method(np.shape(image), kernel)
+        method = choose_method(_check_image(image).shape, kernel)
     if method == "fft":
         return _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backend)
     return _filter_direct(
