@@ -479,7 +479,8 @@ def encode_png(array: Any) -> bytes:
         if pixels.shape[2] == 1:
             pixels = pixels[..., 0]
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG")
+    # Fast compression: these PNGs go to a browser on every rerun.
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

@@ -9,7 +9,10 @@ import streamlit as st
 
 from filters import FiltersError, cnn, kernels
 from ui import cnn_figures, figures, state, widgets
+from ui.frame import ensure_app_frame
 from ui.guard import guarded
+
+ensure_app_frame()
 
 MAX_SIDE = 15  # largest filter this page trains
 MAX_RUNS = 6  # training results kept per session

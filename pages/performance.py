@@ -6,8 +6,11 @@ import streamlit as st
 
 from filters import gpu_status, timing
 from ui import performance_figures as figures
+from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.widgets import plain
+
+ensure_app_frame()
 
 RESULTS = "perf_results"
 KERNEL_SIZES = (3, 5, 7, 9, 11, 15, 21, 31, 41, 51, 63)

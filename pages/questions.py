@@ -6,7 +6,10 @@ import filters
 from filters import images, kernels, timing
 from ui import compute, figures, state, widgets
 from ui import performance_figures as timing_figures
+from ui.frame import ensure_app_frame
 from ui.guard import guarded
+
+ensure_app_frame()
 
 SMALL_SIDE = 128  # the live demos run on the current image shrunk to this long side
 TINY_SIDE = 16  # the algebra checks use an even smaller grey crop
