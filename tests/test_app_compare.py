@@ -1,0 +1,492 @@
+"""The Compare page through ``streamlit.testing.v1.AppTest``: what a user sees and does.
+
+Every test starts a fresh session of ``app.py`` (with its query parameters when
+the test is about links), acts through the widgets, and checks what is shown:
+messages, metrics, the kernel line, and the Plotly figures' JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.runtime import pages_manager
+from streamlit.testing.v1 import AppTest, app_test
+
+from filters import kernels
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 60
+PNG_PREFIX = "data:image/png;base64,"
+DEFAULT_IMAGE = "437×512 colour"  # Grace Hopper, 512×600, previewed at 512 px
+SMALL = {"preview": "256"}  # 218×256: tests that need not the default size run faster
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _serve_like_a_warm_server():
+    """Make every AppTest run execute ``app.py`` directly, as a running server does.
+
+    Once ``st.navigation`` has been called, a server executes the entry script on
+    every rerun. AppTest recreates its pages manager before each run, which sees
+    the ``pages/`` folder, so every run looks like the first one on a fresh
+    server: the page alone starts, ``ui.frame.ensure_app_frame`` reruns it through
+    ``app.py``, and that extra rerun drops one-shot clicks such as "Use this
+    kernel". Keeping the navigation mode on avoids the detour.
+    """
+
+    class NavigationPagesManager(pages_manager.PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            pages_manager.PagesManager,
+            "uses_pages_directory",
+            pages_manager.PagesManager.uses_pages_directory,
+        )
+        patch.setattr(app_test, "PagesManager", NavigationPagesManager)
+        yield
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    """One session on the default screen, shared by tests that only look at it."""
+    return open_app()
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def open_app(**query: str) -> AppTest:
+    """A new session with this link's query parameters, after its first run."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return shown(at.run())
+
+
+def open_small(**query: str) -> AppTest:
+    """A new session on the default image previewed at 256 px: the same page, less work."""
+    return open_app(**{**SMALL, **query})
+
+
+def shown(at: AppTest) -> AppTest:
+    """Check that the run ended without an uncaught exception; return it for chaining."""
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def values(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def kernel_line(at: AppTest) -> str:
+    (line,) = [m.value for m in at.markdown if "DC gain" in m.value]
+    return line
+
+
+def button(at: AppTest, label: str):
+    (found,) = [b for b in at.button if b.label == label and not (b.key or "").startswith("quick")]
+    return found
+
+
+def figure(at: AppTest, key: str) -> dict:
+    (chart,) = [chart for chart in at.get("plotly_chart") if chart.key == key]
+    return json.loads(chart.proto.spec)
+
+
+def panel_pictures(at: AppTest, key: str = "results") -> list[np.ndarray]:
+    """The pixels of each image panel of a figure, decoded from its PNG data URI."""
+    pictures = []
+    for trace in figure(at, key)["data"]:
+        if trace["type"] == "image":
+            assert trace["source"].startswith(PNG_PREFIX)
+            data = base64.b64decode(trace["source"][len(PNG_PREFIX) :])
+            pictures.append(np.asarray(Image.open(io.BytesIO(data))))
+    return pictures
+
+
+def heatmap_z(spec: dict, index: int) -> np.ndarray:
+    value = spec["data"][index]["z"]
+    if isinstance(value, dict):
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return data.reshape([int(n) for n in value["shape"].split(",")])
+    return np.asarray(value, dtype=float)
+
+
+def metric(at: AppTest, label: str, which: int) -> str:
+    """The ``which``-th metric with this label: 0 for conv − corr, 1 for conv − FFT."""
+    return [m.value for m in at.metric if m.label == label][which]
+
+
+def max_difference(message: str) -> float:
+    found = re.search(r"max \|difference\| = ([-+0-9.eE]+)", message)
+    assert found, message
+    return float(found.group(1).rstrip("."))
+
+
+def sidebar_text(at: AppTest) -> str:
+    return "\n".join(values(at.sidebar.text))
+
+
+def apply_kernel_text(at: AppTest, text: str) -> AppTest:
+    (area,) = at.text_area
+    area.set_value(text)
+    return shown(button(at, "Use this kernel").click().run())
+
+
+# ---------------------------------------------------------------------------- default screen
+
+
+def test_the_default_screen_teaches_with_the_gaussian_273(default_app: AppTest) -> None:
+    at = default_app
+    assert values(at.error) == [] and values(at.warning) == []
+    (verdict,) = values(at.success)
+    assert "identical" in verdict
+    assert max_difference(verdict) == 0
+    assert at.selectbox(key="preset_name").value == "gaussian273"
+    line = kernel_line(at)
+    assert (
+        "5×5" in line and "sum (DC gain) **1**" in line and "symmetric under 180°: **yes**" in line
+    )
+    assert DEFAULT_IMAGE in sidebar_text(at)
+    assert {chart.key for chart in at.get("plotly_chart")} == {
+        "kernel_heatmaps",
+        "results",
+        "differences",
+        "timing",
+    }
+    assert dict(at.query_params) == {}
+
+
+def test_the_results_figure_shows_four_linked_panels(default_app: AppTest) -> None:
+    at = default_app
+    spec = figure(at, "results")
+    titles = [annotation["text"] for annotation in spec["layout"]["annotations"]]
+    assert len(titles) == 4
+    for title, word in zip(titles, ["Input", "Convolution", "Correlation", "FFT"], strict=True):
+        assert title.startswith(word)
+    pictures = panel_pictures(at)
+    assert [p.shape for p in pictures] == [(512, 437, 3)] * 4
+    np.testing.assert_array_equal(pictures[1], pictures[2])  # symmetric kernel: conv == corr
+    for axis in ("xaxis2", "xaxis3", "xaxis4"):
+        assert spec["layout"][axis]["matches"] == "x"
+    assert "bdata" in json.dumps(spec["data"][1])  # hover values travel as binary
+
+
+def test_the_default_numbers_and_exports_are_shown(default_app: AppTest) -> None:
+    at = default_app
+    assert metric(at, "max |diff|", 0) == "0"
+    assert metric(at, "PSNR", 0) == "∞ (identical)"
+    assert float(metric(at, "max |diff|", 1)) < 1e-12
+    (code,) = values(at.code)
+    assert 'load_sample("grace_hopper")' in code and "convolve(image, kernel" in code
+    assert {b.key for b in at.get("download_button")} >= {
+        "download_convolution_png",
+        "download_convolution_npy",
+        "download_kernel_csv",
+    }
+    assert len(figure(at, "timing")["data"][0]["y"]) == 3
+
+
+# ---------------------------------------------------------------------------- quick picks
+
+
+@pytest.mark.parametrize("pick", ["Emboss", "Shifted impulse"])
+def test_an_asymmetric_quick_pick_flips_the_verdict(pick: str) -> None:
+    at = open_small()
+    shown(at.button(key=f"quick_{pick}").click().run())
+    assert "218×256 colour" in sidebar_text(at)  # the rerun keeps the app's frame
+    assert values(at.success) == []
+    verdict = next(w for w in values(at.warning) if "differ" in w)
+    assert max_difference(verdict) > 0
+    assert any("conv − corr = 2·(I ∗ A) matches" in line for line in values(at.info))
+    assert float(metric(at, "max |diff|", 0)) > 0
+    assert "symmetric under 180°: **no**" in kernel_line(at)
+    conv, corr = panel_pictures(at)[1:3]
+    assert not np.array_equal(conv, corr)
+    assert "preset" in at.query_params
+
+
+def test_the_gaussian_quick_pick_goes_back_to_identical() -> None:
+    at = open_small(preset="emboss")
+    shown(at.button(key="quick_Gaussian /273").click().run())
+    assert "identical" in values(at.success)[0]
+    assert dict(at.query_params) == SMALL
+
+
+# ---------------------------------------------------------------------------- text tab
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [("1 2; 3", "row 2"), ("1 x 3", "row 1, column 2")],
+)
+def test_bad_kernel_text_shows_the_parsers_message_and_keeps_the_results(
+    text: str, where: str
+) -> None:
+    at = open_small()
+    apply_kernel_text(at, text)
+    (error,) = values(at.error)
+    assert where in error
+    assert "identical" in values(at.success)[0]  # still the Gaussian, still computed
+    assert "5×5" in kernel_line(at)
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_good_kernel_text_is_applied() -> None:
+    at = open_small()
+    apply_kernel_text(at, "0 0 0; 0 0 1; 0 0 0")
+    assert values(at.error) == []
+    assert any("differ" in w for w in values(at.warning))
+    assert "3×3" in kernel_line(at)
+    assert at.query_params["kernel"] == "0,0,0;0,0,1;0,0,0"
+
+
+def test_resizing_the_grid_pads_the_kernel() -> None:
+    at = open_small()
+    shown(at.number_input(key="grid_rows_0").set_value(7).run())
+    assert values(at.error) == []
+    assert "7×5" in kernel_line(at)
+
+
+# ---------------------------------------------------------------------------- links
+
+
+SHARED = {
+    "preset": "shift",
+    "dx": "2",
+    "dy": "-1",
+    "boundary": "wrap",
+    "output": "full",
+    "sample": "astronaut",
+}
+
+
+def test_a_shared_link_sets_every_widget_and_stays_in_the_url() -> None:
+    at = open_app(**SHARED)
+    assert not any("Link ignored" in w for w in values(at.warning))
+    assert any("differ" in w for w in values(at.warning))
+    assert at.selectbox(key="boundary").value == "wrap"
+    assert at.selectbox(key="output").value == "full"
+    assert at.selectbox(key="sample_name").value == "astronaut"
+    assert at.selectbox(key="preset_name").value == "shift"
+    assert at.slider(key="param_shift_dx").value == 2
+    assert at.slider(key="param_shift_dy").value == -1
+    assert "Astronaut" in sidebar_text(at) and "512×512" in sidebar_text(at)
+    assert "3×5" in kernel_line(at)
+    assert dict(at.query_params) == SHARED
+    assert panel_pictures(at)[1].shape == (512 + 2, 512 + 4, 3)  # "full" with a 3×5 kernel
+
+
+def test_the_url_written_by_the_app_reproduces_the_screen() -> None:
+    first = open_small(**SHARED)
+    shown(first.slider(key="param_shift_dx").set_value(-3).run())
+    shown(first.selectbox(key="boundary").set_value("nearest").run())
+    link = dict(first.query_params)
+    assert link["dx"] == "-3" and link["boundary"] == "nearest"
+    second = open_app(**link)
+    assert not any("Link ignored" in w for w in values(second.warning))
+    assert dict(second.query_params) == link
+    assert kernel_line(second) == kernel_line(first)
+    assert values(second.warning) == values(first.warning)
+    assert [m.value for m in second.metric][:2] == [m.value for m in first.metric][:2]
+
+
+def test_an_explicit_kernel_in_the_link_is_restored() -> None:
+    at = open_small(kernel="1,2;3,4")
+    assert "2×2" in kernel_line(at) and "sum (DC gain) **10**" in kernel_line(at)
+    assert any("even side" in line for line in values(at.info))
+    assert any("custom" in caption for caption in values(at.caption))
+    assert at.query_params["kernel"] == "1,2;3,4"
+
+
+HOSTILE = {
+    "script boundary": ({"boundary": "<script>"}, "boundary", ("boundary", "reflect")),
+    "unknown preset": ({"preset": "nope"}, "preset", ("preset_name", "gaussian273")),
+    "NaN sigma": (
+        {"sigma": "nan", "preset": "gaussian"},
+        "sigma",
+        ("param_gaussian_sigma", 1.0),
+    ),
+    "16×16 kernel": (
+        {"kernel": ";".join([",".join(["1"] * 16)] * 16)},
+        "kernel",
+        ("preset_name", "gaussian273"),
+    ),
+    "ragged kernel": ({"kernel": "1,2;3"}, "kernel", ("preset_name", "gaussian273")),
+    "10 kB value": ({"kernel": "1," * 5000}, "too long", ("preset_name", "gaussian273")),
+    "huge preview": ({"preview": "99999"}, "preview", ("preview", 512)),
+    "path as sample": (
+        {"sample": "../../etc/passwd"},
+        "sample",
+        ("sample_name", "grace_hopper"),
+    ),
+    "too many parameters": (
+        {f"p{i}": "1" for i in range(41)},
+        "parameters",
+        ("boundary", "reflect"),
+    ),
+}
+
+
+@pytest.mark.parametrize("query, mentions, default", HOSTILE.values(), ids=list(HOSTILE))
+def test_a_hostile_link_falls_back_with_a_warning(query, mentions, default) -> None:
+    at = open_app(**query) if "preview" in query else open_small(**query)
+    assert values(at.error) == []
+    (warning,) = [w for w in values(at.warning) if "Link ignored" in w]
+    assert mentions in warning
+    key, expected = default
+    widget = at.slider(key=key) if key.startswith("param_") else at.selectbox(key=key)
+    assert widget.value == expected
+    if "kernel" in query or "preset" in query:
+        expected_size = "5×5"
+        assert expected_size in kernel_line(at)
+    assert len(at.get("plotly_chart")) == 4
+    assert "identical" in values(at.success)[0]
+
+
+def test_the_link_warning_is_shown_once() -> None:
+    at = open_small(boundary="nope")
+    assert any("Link ignored" in w for w in values(at.warning))
+    shown(at.button(key="quick_Emboss").click().run())
+    assert not any("Link ignored" in w for w in values(at.warning))
+
+
+def test_text_from_a_link_is_shown_literally_not_as_markdown() -> None:
+    at = open_small(boundary="[Log in](https://x.co)", sample="**bold**")
+    warnings = [w for w in values(at.warning) if "Link ignored" in w]
+    assert len(warnings) == 2
+    assert not any("[Log in](https://x.co)" in w for w in warnings)  # would be a live link
+    assert not any("'**bold**'" in w for w in warnings)
+
+
+# ---------------------------------------------------------------------------- options
+
+
+def test_output_size_changes_the_result_shape() -> None:
+    at = open_small()
+    height, width, _ = panel_pictures(at)[0].shape
+    assert (height, width) == (256, 218)
+    assert [p.shape for p in panel_pictures(at)[1:]] == [(256, 218, 3)] * 3
+    shown(at.selectbox(key="output").set_value("full").run())
+    assert [p.shape for p in panel_pictures(at)[1:]] == [(260, 222, 3)] * 3
+    shown(at.selectbox(key="output").set_value("valid").run())
+    assert [p.shape for p in panel_pictures(at)[1:]] == [(252, 214, 3)] * 3
+    assert at.query_params["output"] == "valid"
+
+
+def test_the_boundary_changes_only_the_edges_of_the_result() -> None:
+    at = open_small(preset="emboss")
+    reflect = panel_pictures(at)[1]
+    shown(at.selectbox(key="boundary").set_value("constant").run())
+    constant = panel_pictures(at)[1]
+    assert not np.array_equal(reflect, constant)
+    np.testing.assert_array_equal(reflect[2:-2, 2:-2], constant[2:-2, 2:-2])
+    assert at.query_params["boundary"] == "constant"
+
+
+def test_float32_makes_the_fft_difference_larger() -> None:
+    at = open_small()
+    float64 = float(metric(at, "max |diff|", 1))
+    shown(at.radio(key="dtype").set_value("float32").run())
+    float32 = float(metric(at, "max |diff|", 1))
+    assert float64 < 1e-12 < 1e-9 < float32 < 1e-4
+    assert at.query_params["dtype"] == "float32"
+
+
+def test_float32_still_says_the_antisymmetric_prediction_holds() -> None:
+    at = open_small(preset="emboss", dtype="float32")
+    (line,) = [line for line in values(at.info) if "2·(I ∗ A)" in line]
+    assert "does NOT match" not in line
+    assert "matches" in line
+
+
+def test_grey_makes_the_image_two_dimensional() -> None:
+    at = open_small()
+    assert "218×256 colour" in sidebar_text(at)
+    shown(at.radio(key="colour").set_value("grey").run())
+    assert "218×256 grey" in sidebar_text(at)
+    assert [p.shape for p in panel_pictures(at)] == [(256, 218)] * 4
+    assert at.query_params["colour"] == "grey"
+
+
+# ---------------------------------------------------------------------------- kernel editing
+
+
+def test_the_box_preset_and_its_size_slider() -> None:
+    at = open_small()
+    shown(at.selectbox(key="preset_name").set_value("box").run())
+    assert "3×3" in kernel_line(at)
+    shown(at.slider(key="param_box_size").set_value(7).run())
+    assert "7×7" in kernel_line(at)
+    assert at.slider(key="param_box_size").value == 7
+    assert dict(at.query_params) == {**SMALL, "preset": "box", "size": "7"}
+    assert "identical" in values(at.success)[0]
+
+
+def test_normalising_a_zero_sum_kernel_warns_and_keeps_it() -> None:
+    at = open_small(preset="sobel_x")
+    shown(button(at, "Normalise").click().run())
+    assert values(at.error) == []
+    assert any("sums to 0" in w for w in values(at.warning))
+    assert "sum (DC gain) **0**" in kernel_line(at)
+
+
+def test_normalising_scales_the_kernel_to_sum_one() -> None:
+    at = open_small(kernel="1,2;3,4")
+    shown(button(at, "Normalise").click().run())
+    assert "sum (DC gain) **1**" in kernel_line(at)
+    assert "Normalised to sum 1." in values(at.info)
+    assert at.query_params["kernel"] == "0.1,0.2;0.3,0.4"
+
+
+def test_flip_turns_the_kernel_and_reset_restores_the_gaussian() -> None:
+    at = open_small(preset="emboss")
+    emboss = kernels.make("emboss")
+    np.testing.assert_array_equal(heatmap_z(figure(at, "kernel_heatmaps"), 0), emboss)
+    shown(button(at, "Flip 180°").click().run())
+    np.testing.assert_array_equal(heatmap_z(figure(at, "kernel_heatmaps"), 0), kernels.flip(emboss))
+    assert at.query_params["kernel"] == "2,1,0;1,1,-1;0,-1,-2"
+    shown(button(at, "Reset").click().run())
+    assert "5×5" in kernel_line(at)
+    assert "identical" in values(at.success)[0]
+    assert dict(at.query_params) == SMALL
+
+
+# ---------------------------------------------------------------------------- uploads
+
+
+def _png(height: int, width: int) -> bytes:
+    pixels = (np.random.default_rng(3).random((height, width, 3)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_uploaded_image_is_filtered_and_reproduced_as_itself() -> None:
+    at = open_small()
+    shown(at.radio(key="image_source").set_value("Upload").run())
+    shown(at.file_uploader(key="upload").upload("mine.png", _png(40, 60), "image/png").run())
+    assert values(at.error) == []
+    assert "mine.png" in sidebar_text(at) and "60×40" in sidebar_text(at)
+    assert [p.shape for p in panel_pictures(at)] == [(40, 60, 3)] * 4
+    (code,) = values(at.code)
+    assert "load_sample" not in code  # the snippet must not claim a sample was used
+
+
+def test_a_bad_upload_shows_an_error_and_keeps_the_last_good_image() -> None:
+    at = open_small()
+    shown(at.radio(key="image_source").set_value("Upload").run())
+    shown(at.file_uploader(key="upload").upload("bad.png", b"not an image", "image/png").run())
+    (error,) = values(at.error)
+    assert "not an image" in error
+    assert "Showing the last good image." in values(at.sidebar.info)
+    assert len(at.get("plotly_chart")) == 4
