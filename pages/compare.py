@@ -147,10 +147,16 @@ def _workbench() -> None:
         st.caption(f"{widgets.plain(result.backend_reason)} Image spectrum {reused}.")
     with export:
         st.subheader("Export")
-        exports.downloads(result, kernel, current)
+        image_key = st.session_state[state.IMAGE_KEY]
+        exports.downloads(result, kernel, current, image_key)
         st.markdown("**Reproduce in Python**")
         st.code(
-            exports.python_snippet(kernel, current, st.session_state[state.IMAGE_LABEL]),
+            exports.python_snippet(
+                kernel,
+                current,
+                st.session_state[state.IMAGE_LABEL],
+                from_sample=image_key.startswith("sample:"),
+            ),
             language="python",
         )
 

@@ -121,7 +121,7 @@ EVEN = np.array([[1.0, 2.0], [3.0, -4.0]]) / 3
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_the_snippet_is_valid_python_and_reproduces_the_app(boundary: str, dtype: str) -> None:
     demo = Demo(sample="chelsea", boundary=boundary, dtype=dtype, preview=256)
-    code = exports.python_snippet(EMBOSS, demo, samples.SAMPLES["chelsea"].label)
+    code = exports.python_snippet(EMBOSS, demo, samples.SAMPLES["chelsea"].label, from_sample=True)
     compile(code, "<snippet>", "exec")
     namespace = _run_snippet(code)
     image = _image_as_the_app_makes_it(demo)
@@ -144,7 +144,9 @@ def test_the_snippets_scipy_part_matches_for_colour_images(
     boundary: str, output: str, kernel: np.ndarray
 ) -> None:
     demo = Demo(sample="chelsea", boundary=boundary, output=output, preview=256)
-    namespace = _run_snippet(exports.python_snippet(kernel, demo, "Chelsea the cat"))
+    namespace = _run_snippet(
+        exports.python_snippet(kernel, demo, "Chelsea the cat", from_sample=True)
+    )
     assert namespace["reference"].shape == namespace["convolution"].shape
     np.testing.assert_allclose(namespace["reference"], namespace["convolution"], atol=1e-12)
 
@@ -159,29 +161,38 @@ def test_the_snippets_scipy_part_matches_for_colour_images(
     ids=["pattern", "grey photo", "colour photo shown grey"],
 )
 def test_the_snippets_scipy_part_matches_for_grey_images(demo: Demo) -> None:
-    namespace = _run_snippet(exports.python_snippet(EMBOSS, demo, "grey"))
+    namespace = _run_snippet(exports.python_snippet(EMBOSS, demo, "grey", from_sample=True))
     assert namespace["convolution"].ndim == 2
     assert namespace["reference"].shape == namespace["convolution"].shape
     np.testing.assert_allclose(namespace["reference"], namespace["convolution"], atol=1e-12)
 
 
+@pytest.mark.parametrize("output", ["same", "full", "valid"])
 @pytest.mark.parametrize("boundary", ["mirror", "nearest"])
-def test_the_snippet_says_when_scipy_signal_has_no_such_boundary(boundary: str) -> None:
-    demo = Demo(sample="letter_f", boundary=boundary, preview=256)
-    code = exports.python_snippet(EMBOSS, demo, "Letter F")
+def test_the_snippet_pads_with_numpy_where_scipy_signal_has_no_such_boundary(
+    boundary: str, output: str
+) -> None:
+    demo = Demo(sample="letter_f", boundary=boundary, output=output, preview=64)
+    code = exports.python_snippet(EMBOSS, demo, "Letter F", from_sample=True)
     assert f"no '{boundary}' boundary" in code
-    assert "reference" not in _run_snippet(code)
+    namespace = _run_snippet(code)
+    assert namespace["reference"].shape == namespace["convolution"].shape
+    np.testing.assert_allclose(namespace["reference"], namespace["convolution"], atol=1e-12)
 
 
 def test_the_snippet_at_full_resolution_does_not_resize() -> None:
-    code = exports.python_snippet(EMBOSS, Demo(sample="letter_f", preview=0), "Letter F")
+    code = exports.python_snippet(
+        EMBOSS, Demo(sample="letter_f", preview=0), "Letter F", from_sample=True
+    )
     assert "resize_long_side" not in code
     assert _run_snippet(code)["image"].shape == samples.load_sample("letter_f").shape
 
 
 def test_the_snippet_writes_kernel_values_exactly() -> None:
     kernel = np.array([[0.1, 1 / 3, -2e-17], [1e300, -0.0, 7.0]])
-    code = exports.python_snippet(kernel, Demo(sample="letter_f", preview=256), "Letter F")
+    code = exports.python_snippet(
+        kernel, Demo(sample="letter_f", preview=256), "Letter F", from_sample=True
+    )
     np.testing.assert_array_equal(_run_snippet(code)["kernel"], kernel)
 
 

@@ -128,7 +128,7 @@ def test_hover_layers_carry_the_true_values_as_binary_arrays() -> None:
         assert name in hover_rgb["hovertemplate"]
     for layer in (hover_grey, hover_rgb):
         assert layer["opacity"] == 0  # invisible: the PNG is what is seen
-        assert "every" not in layer["hovertemplate"]  # small panels: every pixel
+        assert "sampled" not in layer["hovertemplate"]  # small panels: every pixel
 
 
 def test_big_panels_are_sampled_at_the_coordinates_they_name() -> None:
@@ -143,7 +143,7 @@ def test_big_panels_are_sampled_at_the_coordinates_they_name() -> None:
     np.testing.assert_array_equal(xs, np.arange(0, 900, stride))
     np.testing.assert_array_equal(ys, np.arange(0, 1200, stride))
     np.testing.assert_array_equal(z, values[np.ix_(ys, xs)].astype(np.float32))
-    assert f"every {stride}" in layer["hovertemplate"]
+    assert f"1 pixel in {stride}×{stride}" in layer["hovertemplate"]
 
 
 def test_big_colour_panels_keep_every_channel_within_the_hover_budget() -> None:
@@ -155,7 +155,7 @@ def test_big_colour_panels_keep_every_channel_within_the_hover_budget() -> None:
     assert customdata.size <= figures.HOVER_BUDGET
     xs, ys = _typed_array(layer["x"]), _typed_array(layer["y"])
     np.testing.assert_array_equal(customdata, values[np.ix_(ys, xs)].astype(np.float32))
-    assert "every" in layer["hovertemplate"]
+    assert "sampled" in layer["hovertemplate"]
 
 
 def test_four_photo_panels_are_far_lighter_than_plain_numbers(photo_panels) -> None:
@@ -176,10 +176,10 @@ def _plain_json_size(panels: list[Panel]) -> float:
     return total
 
 
-def test_four_photo_panels_fit_in_4_mb(photo_panels) -> None:
+def test_four_photo_panels_fit_in_6_mb(photo_panels) -> None:
     """The page's budget for one row of four 512×512 colour panels."""
     size = len(figures.image_row(photo_panels).to_json())
-    assert size < 4_000_000, f"{size / 1e6:.2f} MB"
+    assert size < 6_000_000, f"{size / 1e6:.2f} MB"
 
 
 def test_signed_panels_get_a_colour_bar_centred_at_zero() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import numpy as np
@@ -14,6 +15,15 @@ _SCIPY_MODES = {
     "constant": "fill",
     "reflect": "symm",
     "wrap": "wrap",
+}
+_NUMPY_PAD_MODES = {"mirror": "reflect", "nearest": "edge"}
+_CROP_LINES = {
+    "full": "    return full\n\n",
+    "same": (
+        "    top, left = (kh - 1) // 2, (kw - 1) // 2\n"
+        "    return full[top : top + channel.shape[0], left : left + channel.shape[1]]\n\n"
+    ),
+    "valid": ("    return full[kh - 1 : channel.shape[0], kw - 1 : channel.shape[1]]\n\n"),
 }
 
 
@@ -39,7 +49,15 @@ def _encoded(key: str, _values: np.ndarray, kind: str, display: str) -> bytes:
     return npy_bytes(_values) if kind == "npy" else result_png(_values, display)
 
 
-def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo) -> None:
+def _result_key(image_key: str, kernel: np.ndarray, demo: state.Demo) -> str:
+    """Identifies a result by what produced it: image, kernel values and options."""
+    digest = hashlib.blake2b(np.ascontiguousarray(kernel).tobytes(), digest_size=8)
+    digest.update(str(kernel.shape).encode())
+    options = (demo.boundary, demo.output, demo.dtype, demo.backend)
+    return f"{image_key}|{digest.hexdigest()}|{options}"
+
+
+def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, image_key: str) -> None:
     """PNG and NPY of each result, and the kernel as CSV."""
     arrays = {
         "convolution": result.convolution,
@@ -47,7 +65,7 @@ def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo) -> None:
         "fft": result.fft,
         "conv_minus_corr": result.conv_minus_corr.map,
     }
-    key_base = f"{id(result)}"
+    key_base = _result_key(image_key, kernel, demo)
     for name, values in arrays.items():
         columns = st.columns([2, 1, 1])
         columns[0].markdown(f"`{name}`")
@@ -77,33 +95,53 @@ def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo) -> None:
     )
 
 
-def python_snippet(kernel: np.ndarray, demo: state.Demo, image_label: str) -> str:
-    """Code that reproduces the current results with ``filters`` and with SciPy."""
+def python_snippet(
+    kernel: np.ndarray, demo: state.Demo, image_label: str, *, from_sample: bool
+) -> str:
+    """Code that reproduces the current results with ``filters`` and with SciPy.
+
+    ``from_sample`` says whether the image is the demo's bundled sample; otherwise
+    the snippet loads a file named after ``image_label``.
+    """
     rows = ",\n    ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in kernel)
     options = f'boundary="{demo.boundary}", output="{demo.output}", dtype=np.{demo.dtype}'
-    if demo.sample and image_label:
+    if from_sample:
         load = f'image = samples.load_sample("{demo.sample}")'
     else:
-        load = 'image = images.load_image("your_image.png")'
+        load = f"image = images.load_image({image_label!r})  # the file you uploaded"
     if demo.colour == "grey":
         load += "\nimage = images.to_grey(image)"
     if demo.preview:
         load += f"\nimage = images.resize_long_side(image, {demo.preview})"
     scipy_mode = _SCIPY_MODES.get(demo.boundary)
     if scipy_mode is not None:
-        scipy_lines = (
-            "# The same convolution with SciPy (one channel at a time):\n"
-            "import scipy.signal\n"
-            "channels = image[..., None] if image.ndim == 2 else image\n"
-            "reference = np.stack([scipy.signal.convolve2d(channels[..., c], kernel,\n"
-            f'    mode="{demo.output}", boundary="{scipy_mode}") '
-            "for c in range(channels.shape[2])], axis=-1)\n"
+        per_channel = (
+            f'scipy.signal.convolve2d(channel, kernel, mode="{demo.output}", '
+            f'boundary="{scipy_mode}")'
         )
+        helper = ""
     else:
-        scipy_lines = (
-            f"# scipy.signal.convolve2d has no '{demo.boundary}' boundary; with numpy.pad:\n"
-            "# pad by kernel size - 1 on each side, convolve2d(mode='valid'), then crop.\n"
+        per_channel = "by_padding(channel)"
+        helper = (
+            f"# convolve2d has no '{demo.boundary}' boundary: extend with numpy.pad,\n"
+            "# keep the 'valid' part (the full convolution), then crop like conv2.\n"
+            "def by_padding(channel):\n"
+            "    kh, kw = kernel.shape\n"
+            "    padded = np.pad(channel, ((kh - 1, kh - 1), (kw - 1, kw - 1)), "
+            f'mode="{_NUMPY_PAD_MODES[demo.boundary]}")\n'
+            '    full = scipy.signal.convolve2d(padded, kernel, mode="valid")\n'
+            f"{_CROP_LINES[demo.output]}"
         )
+    scipy_lines = (
+        "# The same convolution with SciPy, one channel at a time:\n"
+        "import scipy.signal\n\n"
+        f"{helper}"
+        "channels = image[..., None] if image.ndim == 2 else image\n"
+        f"reference = np.stack([{per_channel}\n"
+        "                      for channel in np.moveaxis(channels, -1, 0)], axis=-1)\n"
+        "reference = reference[..., 0] if image.ndim == 2 else reference\n"
+        "print(np.abs(convolution - reference).max())\n"
+    )
     return (
         "import numpy as np\n"
         "from filters import convolve, correlate, fft_convolve, images, samples\n\n"

@@ -86,12 +86,14 @@ def _hover_layer(panel: Panel, col: int) -> go.Heatmap:
     sampled = values[::stride, ::stride]
     xs = np.arange(0, width, stride)
     ys = np.arange(0, height, stride)
-    note = f"<br>(every {stride}th pixel)" if stride > 1 else ""
+    note = f"<br>(sampled: 1 pixel in {stride}×{stride})" if stride > 1 else ""
     if channels == 1:
         z, customdata = sampled, None
         template = "x %{x}, y %{y}<br>value %{z:.5g}" + note
     else:
-        z, customdata = sampled.mean(axis=2), sampled
+        # The layer is invisible: for colour, z only anchors the hover points, so
+        # one byte per pixel is enough; the true values travel in customdata.
+        z, customdata = np.zeros(sampled.shape[:2], dtype=np.uint8), sampled
         names = "RGB" if channels == 3 else [f"c{i}" for i in range(channels)]
         template = "x %{x}, y %{y}<br>" + "<br>".join(
             f"{names[i]} %{{customdata[{i}]:.5g}}" for i in range(channels)

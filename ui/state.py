@@ -33,7 +33,7 @@ PREVIEW_SIZES = (256, 384, 512, 768, 1024, 0)  # long side in pixels; 0 = full r
 DEFAULT_PREVIEW = 512
 
 MAX_URL_KERNEL_SIDE = 15
-MAX_URL_VALUE_LENGTH = 4000
+MAX_URL_VALUE_LENGTH = 8000  # a 15×15 kernel of full-precision floats fits
 MAX_URL_PARAMS = 40
 MAX_URL_NUMBER = 1e6
 
@@ -92,8 +92,10 @@ def to_query(demo: Demo) -> dict[str, str]:
             query["preset"] = demo.preset
         for key, value in demo.params.items():
             query[key] = _format_number(value)
-    elif max(kernel.shape) <= MAX_URL_KERNEL_SIDE:
-        query["kernel"] = ";".join(",".join(_format_number(v) for v in row) for row in kernel)
+    elif max(kernel.shape) <= MAX_URL_KERNEL_SIDE and np.max(np.abs(kernel)) <= MAX_URL_NUMBER:
+        text = ";".join(",".join(_format_number(v) for v in row) for row in kernel)
+        if len(text) <= MAX_URL_VALUE_LENGTH:
+            query["kernel"] = text
     return query
 
 
@@ -107,10 +109,13 @@ def _choice(query, name, choices, default, warnings):
     return default
 
 
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _quoted(value: str) -> str:
     """A short, plain rendering of an untrusted value for a message."""
-    text = value if len(value) <= 40 else value[:40] + "…"
-    return repr(text)
+    return repr(_shortened(value, 40))
 
 
 def _number(text: str) -> float | None:
@@ -136,7 +141,9 @@ def _preset_params(query, preset: kernels.Preset, warnings) -> dict[str, float]:
     try:
         kernels.make(preset.name, **params)
     except FiltersError as exc:
-        warnings.append(f"The link's parameters for {preset.label} were refused: {exc}")
+        warnings.append(
+            f"The link's parameters for {preset.label} were refused: {_shortened(str(exc), 200)}"
+        )
         return {}
     return params
 
@@ -145,7 +152,7 @@ def _explicit_kernel(text: str, warnings) -> tuple[tuple[float, ...], ...] | Non
     try:
         kernel = kernels.parse(text, max_size=MAX_URL_KERNEL_SIDE)
     except FiltersError as exc:
-        warnings.append(f"The link's kernel could not be read: {exc}")
+        warnings.append(f"The link's kernel could not be read: {_shortened(str(exc), 200)}")
         return None
     if np.max(np.abs(kernel)) > MAX_URL_NUMBER:
         warnings.append(f"The link's kernel has values beyond ±{MAX_URL_NUMBER:g}.")

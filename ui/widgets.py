@@ -92,7 +92,10 @@ def sync_url(current: state.Demo) -> None:
 
 def show_url_warnings() -> None:
     for message in st.session_state.pop(state.URL_WARNINGS, []):
-        st.warning(f"Link ignored in part: {message} The default is used instead.", icon="⚠️")
+        sentence = message.rstrip(".") + "."
+        st.warning(
+            f"Link ignored in part: {plain(sentence)} The default is used instead.", icon="⚠️"
+        )
 
 
 # ----------------------------------------------------------------------------
