@@ -7,19 +7,19 @@ from ui.guard import guarded
 
 st.set_page_config(
     page_title="Convolution workbench",
-    page_icon="🔍",
+    page_icon=":material/filter_center_focus:",
     layout="wide",
     initial_sidebar_state="expanded",
 )
 
 pages = [
-    st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
-    st.Page("pages/fourier.py", title="Fourier domain", icon="🌀"),
-    st.Page("pages/algebra.py", title="Algebra", icon="➗"),
-    st.Page("pages/cnn.py", title="CNN", icon="🧠"),
-    st.Page("pages/step.py", title="Step through", icon="🔎"),
-    st.Page("pages/performance.py", title="Performance", icon="⏱️"),
-    st.Page("pages/questions.py", title="Questions", icon="❓"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:", default=True),
+    st.Page("pages/fourier.py", title="Fourier domain", icon=":material/waves:"),
+    st.Page("pages/algebra.py", title="Algebra", icon=":material/function:"),
+    st.Page("pages/cnn.py", title="CNN", icon=":material/neurology:"),
+    st.Page("pages/step.py", title="Step through", icon=":material/search:"),
+    st.Page("pages/performance.py", title="Performance", icon=":material/timer:"),
+    st.Page("pages/questions.py", title="Questions", icon=":material/help:"),
 ]
 navigation = st.navigation(pages)
 compute.warm_up()

@@ -73,7 +73,8 @@ def _as_array(value: Any, name: str) -> np.ndarray:
         raise FiltersError(f"{name} could not be read as an array ({exc}).") from None
 
 
-def _real_finite_array(array: np.ndarray, name: str) -> np.ndarray:
+def _real_finite_array(value: Any, name: str) -> np.ndarray:
+    array = _as_array(value, name)
     if array.dtype == object or array.dtype.kind in "USVMm":
         raise FiltersError(f"{name} must hold real numbers; got dtype {array.dtype}.")
     if array.dtype.kind == "c":

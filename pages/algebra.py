@@ -6,7 +6,10 @@ import streamlit as st
 
 from filters import algebra, images, kernels
 from ui import algebra_figures, figures, state, widgets
+from ui.frame import ensure_app_frame
 from ui.guard import guarded
+
+ensure_app_frame()
 
 SIZES = (32, 48, 64, 96, 128)
 DEFAULT_SIZE = 96

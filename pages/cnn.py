@@ -152,7 +152,7 @@ def _controls() -> Settings:
             "Train again from a new random start",
             key="cnn_train",
             on_click=_new_start,
-            icon="🔁",
+            icon=":material/replay:",
             type="primary",
         )
     if choice == "current":

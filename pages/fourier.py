@@ -595,7 +595,7 @@ with guarded("preparing the image"):
         "float64. "
         "Every identity here holds channel by channel for colour images: the functions in "
         "`filters.fourier` take (H, W, C) arrays.",
-        icon="ℹ️",
+        icon=":material/info:",
     )
     kernel_strip(np.ascontiguousarray(kernel, dtype=np.float64).tobytes())
     widgets.sync_url(current)

@@ -103,8 +103,12 @@ def question_fft(image, kernel, current: state.Demo, name: str) -> None:
             "computes a *circular* convolution, as if the image tiled the plane."
         )
     links = st.columns(2)
-    links[0].page_link("pages/fourier.py", label="Spectra, padding and wrap-around", icon="🌀")
-    links[1].page_link("pages/performance.py", label="Where the FFT overtakes direct", icon="⏱️")
+    links[0].page_link(
+        "pages/fourier.py", label="Spectra, padding and wrap-around", icon=":material/waves:"
+    )
+    links[1].page_link(
+        "pages/performance.py", label="Where the FFT overtakes direct", icon=":material/timer:"
+    )
 
 
 def question_flip(image, image_key: str, kernel, current: state.Demo, name: str) -> None:
@@ -161,8 +165,12 @@ def question_flip(image, image_key: str, kernel, current: state.Demo, name: str)
         key="questions_emboss",
     )
     links = st.columns(2)
-    links[0].page_link("pages/compare.py", label="Compare them on any kernel", icon="⚖️")
-    links[1].page_link("pages/step.py", label="Step through one pixel's sum", icon="🔎")
+    links[0].page_link(
+        "pages/compare.py", label="Compare them on any kernel", icon=":material/compare:"
+    )
+    links[1].page_link(
+        "pages/step.py", label="Step through one pixel's sum", icon=":material/search:"
+    )
 
 
 def question_point(image, kernel) -> None:
@@ -230,8 +238,12 @@ def question_point(image, kernel) -> None:
             "else changes."
         )
     links = st.columns(2)
-    links[0].page_link("pages/algebra.py", label="Every algebraic property, checked", icon="➗")
-    links[1].page_link("pages/cnn.py", label="Train a layer and watch it flip", icon="🧠")
+    links[0].page_link(
+        "pages/algebra.py", label="Every algebraic property, checked", icon=":material/function:"
+    )
+    links[1].page_link(
+        "pages/cnn.py", label="Train a layer and watch it flip", icon=":material/neurology:"
+    )
 
 
 with guarded("preparing the questions"):

@@ -6,7 +6,10 @@ import streamlit as st
 import filters
 from filters import stepthrough
 from ui import algebra_figures, state, widgets
+from ui.frame import ensure_app_frame
 from ui.guard import guarded
+
+ensure_app_frame()
 
 ROW, COL, CHART = "step_row", "step_col", "step_chart"
 CHANNEL_LABELS = {"grey": "Grey (luma)", "red": "Red", "green": "Green", "blue": "Blue"}

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.runtime import pages_manager
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from filters import kernels
 
@@ -26,33 +25,6 @@ TIMEOUT = 60
 PNG_PREFIX = "data:image/png;base64,"
 DEFAULT_IMAGE = "437×512 colour"  # Grace Hopper, 512×600, previewed at 512 px
 SMALL = {"preview": "256"}  # 218×256: tests that need not the default size run faster
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _serve_like_a_warm_server():
-    """Make every AppTest run execute ``app.py`` directly, as a running server does.
-
-    Once ``st.navigation`` has been called, a server executes the entry script on
-    every rerun. AppTest recreates its pages manager before each run, which sees
-    the ``pages/`` folder, so every run looks like the first one on a fresh
-    server: the page alone starts, ``ui.frame.ensure_app_frame`` reruns it through
-    ``app.py``, and that extra rerun drops one-shot clicks such as "Use this
-    kernel". Keeping the navigation mode on avoids the detour.
-    """
-
-    class NavigationPagesManager(pages_manager.PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            pages_manager.PagesManager,
-            "uses_pages_directory",
-            pages_manager.PagesManager.uses_pages_directory,
-        )
-        patch.setattr(app_test, "PagesManager", NavigationPagesManager)
-        yield
 
 
 @pytest.fixture(scope="module")

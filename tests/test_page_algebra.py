@@ -9,36 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.runtime import pages_manager
-from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1 import AppTest
 
 from filters import algebra, images, kernels
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _run_the_entry_script_every_time():
-    """Make every AppTest run execute ``app.py`` (and its sidebar) like the server does.
-
-    AppTest recreates its pages manager before each run; seeing the ``pages/`` folder it
-    would switch to the legacy folder-of-pages mode and run ``pages/algebra.py`` alone.
-    (As in ``test_app_compare.py``.)
-    """
-
-    class EntryScriptPagesManager(pages_manager.PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            pages_manager.PagesManager,
-            "uses_pages_directory",
-            pages_manager.PagesManager.uses_pages_directory,
-        )
-        patch.setattr(app_test, "PagesManager", EntryScriptPagesManager)
-        yield
 
 
 def _algebra_page() -> AppTest:

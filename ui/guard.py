@@ -23,11 +23,11 @@ def guarded(what: str):
     try:
         yield
     except FiltersError as exc:
-        st.error(str(exc), icon="🚫")
+        st.error(str(exc), icon=":material/error:")
     except Exception:
         logger.exception("Unexpected error while %s", what)
         st.error(
             f"Something went wrong while {what}. The rest of the app still works: "
             "try another setting, or reload the page.",
-            icon="🚫",
+            icon=":material/error:",
         )

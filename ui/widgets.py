@@ -94,7 +94,8 @@ def show_url_warnings() -> None:
     for message in st.session_state.pop(state.URL_WARNINGS, []):
         sentence = message.rstrip(".") + "."
         st.warning(
-            f"Link ignored in part: {plain(sentence)} The default is used instead.", icon="⚠️"
+            f"Link ignored in part: {plain(sentence)} The default is used instead.",
+            icon=":material/warning:",
         )
 
 
@@ -152,7 +153,7 @@ def image_source(current: state.Demo) -> state.Demo:
             try:
                 original = compute.decode(data)
             except FiltersError as exc:
-                st.error(f"{exc}", icon="🚫")
+                st.error(f"{exc}", icon=":material/error:")
             else:
                 label = uploaded.name if source == "Upload" else "Webcam picture"
                 source_key = f"bytes:{compute.content_key(data)}"
@@ -446,7 +447,7 @@ def _text_tab(kernel: np.ndarray, version: int) -> None:
         try:
             parsed = kernels.parse(st.session_state[key])
         except FiltersError as exc:
-            st.error(f"{exc}", icon="🚫")
+            st.error(f"{exc}", icon=":material/error:")
         else:
             _apply_kernel(parsed)
             _rerun()
@@ -487,7 +488,7 @@ def _upload_tab(version: int) -> None:
         try:
             loaded = read_kernel_file(uploaded.name, uploaded.getvalue())
         except FiltersError as exc:
-            st.error(f"{exc}", icon="🚫")
+            st.error(f"{exc}", icon=":material/error:")
         else:
             _apply_kernel(loaded, f"Loaded a {loaded.shape[0]}×{loaded.shape[1]} kernel.")
             _rerun()
