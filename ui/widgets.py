@@ -57,8 +57,13 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def plain(text: str) -> str:
-    """Escape user text so Markdown shows it literally (no formatting, no HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """Escape user text so Markdown shows it literally (no formatting, no HTML, no links).
+
+    A zero-width space inside ``://`` and after ``www`` stops Markdown from
+    turning a bare address into a link.
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return re.sub(r"(?i)(www|:)(\\?[./])", "\\1\u200b\\2", escaped)
 
 
 # ----------------------------------------------------------------------------
