@@ -43,6 +43,7 @@ from typing import Literal
 import numpy as np
 from scipy import fft as _fft
 
+from ._checks import positive_pair
 from ._compare import fft_tolerance
 from ._core import BOUNDARIES, _check_image, _check_kernel, convolve, correlate
 from ._errors import FiltersError
@@ -95,19 +96,6 @@ DEFAULT_LOG10_NSR = -2.5
 # ----------------------------------------------------------------------------
 # Validation
 # ----------------------------------------------------------------------------
-
-
-def _shape(shape: object) -> tuple[int, int]:
-    if (
-        not isinstance(shape, tuple | list)
-        or len(shape) != 2
-        or not all(
-            isinstance(side, numbers.Integral) and not isinstance(side, bool) and side >= 1
-            for side in shape
-        )
-    ):
-        raise FiltersError(f"shape must be a pair of positive integers; got {shape!r}.")
-    return int(shape[0]), int(shape[1])
 
 
 def _non_negative(value: object, name: str) -> float:
@@ -232,7 +220,7 @@ def padded_kernel_spectrum(
         Uncentred (zero frequency at index ``(0, 0)``).
     """
     matrix = _kernel(kernel)
-    size = _shape(shape)
+    size = positive_pair(shape)
     if origin not in ("corner", "centre"):
         raise FiltersError(f"origin must be 'corner' or 'centre'; got {origin!r}.")
     at = (0, 0) if origin == "corner" else _centre(matrix.shape)
@@ -496,8 +484,8 @@ def boundary_band(shape: tuple[int, int], kernel_shape: tuple[int, int]) -> np.n
         (and so the padded and circular FFTs) give different results; elsewhere every
         rule agrees exactly.
     """
-    height, width = _shape(shape)
-    kh, kw = _shape(kernel_shape)
+    height, width = positive_pair(shape)
+    kh, kw = positive_pair(kernel_shape, "kernel_shape")
     cy, cx = _centre((kh, kw))
     rows = np.arange(height)
     cols = np.arange(width)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import io
-import operator
 import os
 import warnings
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from typing import IO, Any, Literal
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from filters._checks import positive_int
 from filters._errors import FiltersError, ImageLoadError
 
 __all__ = [
@@ -130,7 +130,7 @@ def load_image(source: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarr
     >>> load_image(buffer.getvalue()).shape
     (2, 3, 3)
     """
-    max_pixels = _positive_int(max_pixels, "max_pixels", error=ImageLoadError)
+    max_pixels = positive_int(max_pixels, "max_pixels", error=ImageLoadError)
     with _open_source(source) as (stream, label), _pillow_errors_as_load_errors(label, max_pixels):
         image = Image.open(stream, formats=_readable_formats())
         _check_pixel_count(image.size, label, max_pixels)
@@ -541,7 +541,7 @@ def resize_long_side(image: Any, long_side: int) -> np.ndarray:
         ``long_side`` is not a positive integer.
     """
     values = _image_array(image, "image").astype(np.float64, copy=False)
-    long_side = _positive_int(long_side, "long_side", error=FiltersError)
+    long_side = positive_int(long_side, "long_side", error=FiltersError)
     height, width = values.shape[:2]
     if max(height, width) <= long_side:
         return values
@@ -575,16 +575,3 @@ def _image_array(array: Any, name: str) -> np.ndarray:
     if values.size == 0:
         raise FiltersError(f"{name} is empty (shape {values.shape}).")
     return values
-
-
-def _positive_int(value: Any, name: str, *, error: type[FiltersError]) -> int:
-    """Return ``value`` as an int of at least 1, or raise ``error`` naming it."""
-    if isinstance(value, bool):
-        raise error(f"{name} must be a positive integer, not {value!r}.")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise error(f"{name} must be a positive integer, not {value!r}.") from None
-    if number < 1:
-        raise error(f"{name} must be a positive integer, not {number}.")
-    return number

@@ -29,6 +29,7 @@ from typing import Literal
 
 import numpy as np
 
+from filters._checks import positive_pair
 from filters._errors import FiltersError, KernelParseError
 
 __all__ = [
@@ -1284,16 +1285,7 @@ def normalize(kernel: object) -> np.ndarray:
 
 
 def _checked_shape(shape: object, kernel_shape: tuple[int, int]) -> tuple[int, int]:
-    if (
-        not isinstance(shape, tuple | list)
-        or len(shape) != 2
-        or not all(
-            isinstance(side, numbers.Integral) and not isinstance(side, bool) and side >= 1
-            for side in shape
-        )
-    ):
-        raise FiltersError(f"shape must be a pair of positive integers, got {shape!r}")
-    height, width = int(shape[0]), int(shape[1])
+    height, width = positive_pair(shape)
     if height < kernel_shape[0] or width < kernel_shape[1]:
         raise FiltersError(
             f"shape {(height, width)} is smaller than the kernel {kernel_shape}; "

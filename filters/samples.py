@@ -15,7 +15,6 @@ any size.
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from filters._checks import positive_int
 from filters._errors import FiltersError
 from filters.images import load_image, resize_long_side
 
@@ -164,7 +164,7 @@ def checkerboard(size: int = DEFAULT_PATTERN_SIZE, *, squares: int = 8) -> np.nd
         1 (white) in the top-left square and every other square, 0 elsewhere.
     """
     size = _check_size(size)
-    squares = _positive_int(squares, "squares")
+    squares = positive_int(squares, "squares")
     side = max(1, size // squares)
     cells = np.arange(size) // side
     return ((cells[:, np.newaxis] + cells[np.newaxis, :]) % 2 == 0).astype(np.float64)
@@ -421,20 +421,7 @@ def _span(size: int, start: float, stop: float) -> slice:
 
 def _check_size(size: Any) -> int:
     """Return ``size`` as an int in [:data:`MIN_SIZE`, :data:`MAX_SIZE`], or raise."""
-    size = _positive_int(size, "size")
+    size = positive_int(size, "size")
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise FiltersError(f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels, not {size}.")
     return size
-
-
-def _positive_int(value: Any, name: str) -> int:
-    """Return ``value`` as an int of at least 1, or raise FiltersError naming it."""
-    if isinstance(value, bool):
-        raise FiltersError(f"{name} must be a positive integer, not {value!r}.")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise FiltersError(f"{name} must be a positive integer, not {value!r}.") from None
-    if number < 1:
-        raise FiltersError(f"{name} must be a positive integer, not {number}.")
-    return number

@@ -550,7 +550,7 @@ def test_resize_long_side_refuses_bad_sizes(long_side):
         resize_long_side(np.zeros((10, 10)), long_side)
 
 
-def test_module_imports_only_numpy_pillow_and_its_own_errors():
+def test_module_imports_only_numpy_pillow_and_its_own_helpers():
     tree = ast.parse(Path(images.__file__).read_text())
     imported = {
         alias.name
@@ -560,4 +560,4 @@ def test_module_imports_only_numpy_pillow_and_its_own_errors():
     }
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     third_party = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names}
-    assert third_party == {"numpy", "PIL", "filters._errors"}
+    assert third_party == {"numpy", "PIL", "filters._checks", "filters._errors"}

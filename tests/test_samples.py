@@ -252,4 +252,4 @@ def test_module_imports_only_numpy_and_filters_images_and_errors():
     }
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     third_party = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names}
-    assert third_party == {"numpy", "filters._errors", "filters.images"}
+    assert third_party == {"numpy", "filters._checks", "filters._errors", "filters.images"}
