@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from filters import kernels
-from ui import compute, exports, figures, state, widgets
+from ui import compare_view, compute, exports, figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 
@@ -18,54 +18,17 @@ st.markdown(
 widgets.show_url_warnings()
 
 
-def _result_panels(result, display: str) -> list[figures.Panel]:
-    image = st.session_state[state.IMAGE]
-    signed = figures.looks_signed(result.convolution)
-    limit = figures.signed_limit(result.convolution) if signed else None
-    return [
-        figures.Panel("Input", image, display="clip"),
-        figures.Panel("Convolution I ∗ K", result.convolution, signed, display, limit),
-        figures.Panel("Correlation I ⋆ K", result.correlation, signed, display, limit),
-        figures.Panel("FFT: ℱ⁻¹(ℱI · ℱK)", result.fft, signed, display, limit),
-    ]
-
-
-def _difference_panels(result) -> list[figures.Panel]:
-    return [
-        figures.Panel("conv − corr", result.conv_minus_corr.map, signed=True),
-        figures.Panel(
-            "predicted: 2·(I ∗ A)",
-            result.predicted_difference,
-            signed=True,
-            limit=figures.signed_limit(result.conv_minus_corr.map),
-        ),
-        figures.Panel("conv − FFT", result.conv_minus_fft.map, signed=True),
-    ]
-
-
 def _metrics(label: str, difference) -> None:
     st.markdown(f"**{label}**")
     columns = st.columns(3)
     columns[0].metric("max |diff|", f"{difference.max_abs:.3g}")
     columns[1].metric("RMS", f"{difference.rms:.3g}")
-    psnr = "∞ (identical)" if np.isinf(difference.psnr) else f"{difference.psnr:.1f} dB"
+    psnr = "∞" if np.isinf(difference.psnr) else f"{difference.psnr:.1f} dB"
     columns[2].metric("PSNR", psnr)
 
 
 def _kernel_panel(kernel: np.ndarray) -> None:
-    flipped = kernels.flip(kernel)
-    st.plotly_chart(
-        figures.kernel_heatmaps(
-            {
-                "K": kernel,
-                "flip(K)": flipped,
-                "S = (K + flip K)/2": kernels.symmetric_part(kernel),
-                "A = (K − flip K)/2": kernels.antisymmetric_part(kernel),
-            }
-        ),
-        width="stretch",
-        key="kernel_heatmaps",
-    )
+    st.plotly_chart(compare_view.kernel_figure(kernel), width="stretch", key="kernel_heatmaps")
     facts = kernels.describe(kernel)
     separable = kernels.separability(kernel)
     rank = (
@@ -105,7 +68,9 @@ def _workbench() -> None:
     widgets.sync_url(current)
 
     image = st.session_state[state.IMAGE]
-    result = compute.compare(st.session_state[state.IMAGE_KEY], image, kernel, current)
+    image_key = st.session_state[state.IMAGE_KEY]
+    result = compute.compare(image_key, image, kernel, current)
+    result_key = compute.result_key(image_key, kernel, current)
 
     verdict = result.verdict()
     (st.success if result.symmetric else st.warning)(verdict[0])
@@ -113,7 +78,7 @@ def _workbench() -> None:
         st.info(line)
 
     st.plotly_chart(
-        figures.image_row(_result_panels(result, current.display)),
+        compare_view.results_figure(result_key, image, result, current.display),
         width="stretch",
         key="results",
         config={"scrollZoom": True},
@@ -122,7 +87,7 @@ def _workbench() -> None:
 
     st.subheader("Differences")
     st.plotly_chart(
-        figures.image_row(_difference_panels(result), height=400),
+        compare_view.differences_figure(result_key, result),
         width="stretch",
         key="differences",
         config={"scrollZoom": True},
@@ -147,8 +112,7 @@ def _workbench() -> None:
         st.caption(f"{widgets.plain(result.backend_reason)} Image spectrum {reused}.")
     with export:
         st.subheader("Export")
-        image_key = st.session_state[state.IMAGE_KEY]
-        exports.downloads(result, kernel, current, image_key)
+        exports.downloads(result, kernel, current, result_key)
         st.markdown("**Reproduce in Python**")
         st.code(
             exports.python_snippet(

@@ -86,6 +86,15 @@ def comparison(
     )
 
 
+def result_key(image_key: str, kernel: np.ndarray, demo) -> str:
+    """Names a comparison by what produced it: image, kernel values and options."""
+    kernel = np.ascontiguousarray(kernel, dtype=np.float64)
+    digest = hashlib.blake2b(kernel.tobytes(), digest_size=8)
+    digest.update(str(kernel.shape).encode())
+    options = f"{demo.boundary},{demo.output},{demo.dtype},{demo.backend}"
+    return f"{image_key}|kernel:{digest.hexdigest()}|{options}"
+
+
 def compare(image_key: str, image: np.ndarray, kernel: np.ndarray, demo) -> filters.Comparison:
     """Compare with the demo's options, through the caches."""
     kernel = np.ascontiguousarray(kernel, dtype=np.float64)

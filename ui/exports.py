@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 import numpy as np
@@ -49,29 +48,29 @@ def _encoded(key: str, _values: np.ndarray, kind: str, display: str) -> bytes:
     return npy_bytes(_values) if kind == "npy" else result_png(_values, display)
 
 
-def _result_key(image_key: str, kernel: np.ndarray, demo: state.Demo) -> str:
-    """Identifies a result by what produced it: image, kernel values and options."""
-    digest = hashlib.blake2b(np.ascontiguousarray(kernel).tobytes(), digest_size=8)
-    digest.update(str(kernel.shape).encode())
-    options = (demo.boundary, demo.output, demo.dtype, demo.backend)
-    return f"{image_key}|{digest.hexdigest()}|{options}"
+def _deferred(key: str, values: np.ndarray, kind: str, display: str):
+    """A function that makes the file when the download is asked for."""
+    return lambda: _encoded(key, values, kind, display)
 
 
-def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, image_key: str) -> None:
-    """PNG and NPY of each result, and the kernel as CSV."""
+def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, result_key: str) -> None:
+    """PNG and NPY of each result, and the kernel as CSV.
+
+    Files are made only when their button is clicked (and then cached by
+    ``result_key``, which names the result by image, kernel and options).
+    """
     arrays = {
         "convolution": result.convolution,
         "correlation": result.correlation,
         "fft": result.fft,
         "conv_minus_corr": result.conv_minus_corr.map,
     }
-    key_base = _result_key(image_key, kernel, demo)
     for name, values in arrays.items():
         columns = st.columns([2, 1, 1])
         columns[0].markdown(f"`{name}`")
         columns[1].download_button(
             "PNG",
-            _encoded(f"{key_base}:{name}:png:{demo.display}", values, "png", demo.display),
+            _deferred(f"{result_key}:{name}:png:{demo.display}", values, "png", demo.display),
             file_name=f"{name}.png",
             mime="image/png",
             key=f"download_{name}_png",
@@ -79,7 +78,7 @@ def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, image_ke
         )
         columns[2].download_button(
             "NPY",
-            _encoded(f"{key_base}:{name}:npy", values, "npy", demo.display),
+            _deferred(f"{result_key}:{name}:npy", values, "npy", demo.display),
             file_name=f"{name}.npy",
             mime="application/octet-stream",
             key=f"download_{name}_npy",

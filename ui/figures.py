@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.colors import get_colorscale, sample_colorscale
 from plotly.subplots import make_subplots
 
@@ -26,7 +29,9 @@ DIVERGING = "balance"
 SEQUENTIAL = "gray"
 FONT = dict(size=16)
 HOVER_BUDGET = 160_000  # numbers per panel sent for hover
+DISPLAY_MAX_SIDE = 768  # pictures larger than this are sent downscaled; hover stays exact
 _LUT_SIZE = 256
+_PICTURE_CACHE_SIZE = 48
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Panel:
     signed: bool = False
     display: str = "clip"  # for unsigned data: "clip" to [0, 1] or "rescale" min..max
     limit: float | None = None  # for signed data: the colour range ±limit
+    key: str | None = None  # identifies the values, so their picture is encoded once
 
 
 def _lut(colorscale: str) -> np.ndarray:
@@ -76,6 +82,42 @@ def panel_rgb(panel: Panel) -> np.ndarray:
 
 def png_data_uri(picture: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(images.encode_png(picture)).decode()
+
+
+_pictures: OrderedDict[tuple, tuple[str, float, float]] = OrderedDict()
+_pictures_lock = threading.Lock()
+
+
+def _display_picture(panel: Panel) -> tuple[str, float, float]:
+    """The panel's picture as a PNG data URI at display size, with its pixel size.
+
+    Pictures larger than :data:`DISPLAY_MAX_SIDE` are downscaled (box filter) for
+    the browser; ``dx, dy`` stretch them back over the true pixel grid, so the
+    hover layer still names true coordinates and values. Pictures of panels with
+    a ``key`` are remembered, so an unchanged panel is not encoded again.
+    """
+    cache_key = None
+    if panel.key is not None:
+        cache_key = (panel.key, panel.signed, panel.display, panel.limit)
+        with _pictures_lock:
+            if cache_key in _pictures:
+                _pictures.move_to_end(cache_key)
+                return _pictures[cache_key]
+    picture = panel_rgb(panel)
+    height, width = picture.shape[:2]
+    scale = max(height, width) / DISPLAY_MAX_SIDE
+    dx = dy = 1.0
+    if scale > 1:
+        size = (max(1, round(width / scale)), max(1, round(height / scale)))
+        picture = np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.BOX))
+        dx, dy = width / size[0], height / size[1]
+    entry = (png_data_uri(picture), dx, dy)
+    if cache_key is not None:
+        with _pictures_lock:
+            _pictures[cache_key] = entry
+            while len(_pictures) > _PICTURE_CACHE_SIZE:
+                _pictures.popitem(last=False)
+    return entry
 
 
 def _hover_layer(panel: Panel, col: int) -> go.Heatmap:
@@ -132,8 +174,13 @@ def image_row(panels: list[Panel], *, height: int = 460) -> go.Figure:
         subplot_titles=[panel.title for panel in panels],
     )
     for col, panel in enumerate(panels, start=1):
+        source, dx, dy = _display_picture(panel)
         figure.add_trace(
-            go.Image(source=png_data_uri(panel_rgb(panel)), hoverinfo="skip"), row=1, col=col
+            go.Image(
+                source=source, x0=(dx - 1) / 2, y0=(dy - 1) / 2, dx=dx, dy=dy, hoverinfo="skip"
+            ),
+            row=1,
+            col=col,
         )
         layer = _hover_layer(panel, col)
         if layer.showscale:
@@ -147,11 +194,12 @@ def image_row(panels: list[Panel], *, height: int = 460) -> go.Figure:
                 yanchor="top",
                 thickness=14,
                 tickfont=dict(size=13),
+                exponentformat="power",
             )
         figure.add_trace(layer, row=1, col=col)
     figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
-    figure.update_yaxes(scaleanchor="x", scaleratio=1)
+    figure.update_layout(yaxis=dict(scaleanchor="x", scaleratio=1))
     figure.update_annotations(font=dict(size=17))
     figure.update_layout(
         height=height,
@@ -167,7 +215,8 @@ def image_row(panels: list[Panel], *, height: int = 460) -> go.Figure:
 def _annotation_text(kernel: np.ndarray) -> np.ndarray | None:
     if max(kernel.shape) > 9:
         return None
-    return np.vectorize(lambda v: f"{v:.3g}")(kernel)
+    digits = 3 if max(kernel.shape) <= 3 else 2
+    return np.vectorize(lambda v: f"{v:.{digits}g}")(kernel)
 
 
 def kernel_heatmaps(

@@ -109,6 +109,9 @@ def show_url_warnings() -> None:
 # ----------------------------------------------------------------------------
 
 
+_LAST_GOOD_SOURCE = "last_good_source"  # (original image, label, source key)
+
+
 def _thumbnails() -> None:
     names = samples.sample_names()
     columns = st.columns(3)
@@ -163,11 +166,15 @@ def image_source(current: state.Demo) -> state.Demo:
                 label = uploaded.name if source == "Upload" else "Webcam picture"
                 source_key = f"bytes:{compute.content_key(data)}"
         if original is None:
-            if st.session_state.get(state.IMAGE) is not None:
+            last_good = st.session_state.get(_LAST_GOOD_SOURCE)
+            if last_good is not None:
                 st.info("Showing the last good image.")
-                return current
-            original = compute.sample(current.sample)
-            label, source_key = samples.SAMPLES[current.sample].label, f"sample:{current.sample}"
+                original, label, source_key = last_good
+            else:
+                original = compute.sample(current.sample)
+                label = samples.SAMPLES[current.sample].label
+                source_key = f"sample:{current.sample}"
+    st.session_state[_LAST_GOOD_SOURCE] = (original, label, source_key)
 
     colour = st.radio(
         "Colour",
