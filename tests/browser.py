@@ -209,3 +209,25 @@ def wait_idle(page: Any, *expected: Any, timeout_ms: int = UI_TIMEOUT_MS) -> Non
     expect(page.locator(STATUS_WIDGET)).to_have_count(0, timeout=timeout_ms)
     expect(page.locator(STALE_ELEMENT)).to_have_count(0, timeout=timeout_ms)
     expect(page.locator(SKELETON)).to_have_count(0, timeout=timeout_ms)
+
+
+def serve_for_tests(script: str | Path, log_name: str) -> Iterator[str]:
+    """Body of a module-scoped fixture: serve ``script`` and yield its URL.
+
+    Skips (with the reason) when Chromium or Playwright is missing, fails with
+    the server's log when it does not start, and always stops the server.
+    """
+    import pytest
+
+    reason = missing_browser_reason()
+    if reason:
+        pytest.skip(f"browser tests skipped: {reason}")
+    server = StreamlitServer(script, log_path=ARTIFACTS / log_name)
+    try:
+        server.start()
+    except ServerError as error:
+        pytest.fail(str(error))
+    try:
+        yield server.url
+    finally:
+        server.stop()

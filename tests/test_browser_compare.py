@@ -24,9 +24,8 @@ from filters import kernels
 from tests.browser import (
     ARTIFACTS,
     UI_TIMEOUT_MS,
-    StreamlitServer,
     chromium,
-    missing_browser_reason,
+    serve_for_tests,
     wait_idle,
 )
 
@@ -45,18 +44,7 @@ KERNEL_LINE = re.compile(r"^\d+×\d+ · sum \(DC gain\)")
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port, for the whole module."""
-    reason = missing_browser_reason()
-    if reason:
-        pytest.skip(f"browser tests skipped: {reason}")
-    server = StreamlitServer("app.py", log_path=ARTIFACTS / "compare_server.log")
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    yield from serve_for_tests("app.py", "compare_server.log")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS, StreamlitServer, chromium, missing_browser_reason, wait_idle
+from tests.browser import ARTIFACTS, chromium, serve_for_tests, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,7 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    reason = missing_browser_reason()
-    if reason:
-        pytest.skip(f"browser tests skipped: {reason}")
-    server = StreamlitServer("app.py", log_path=ARTIFACTS / "pages_server.log")
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    yield from serve_for_tests("app.py", "pages_server.log")
 
 
 @pytest.fixture(scope="module")

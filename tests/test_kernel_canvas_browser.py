@@ -10,34 +10,20 @@ Run it with ``.venv/bin/python -m pytest tests/test_kernel_canvas_browser.py -m 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # plain ``pytest`` puts tests/, not the repository, on the path
-    sys.path.insert(0, str(REPO))
-
-from ui.kernel_canvas import (  # noqa: E402
+from tests.browser import ARTIFACTS, REPO, chromium, serve_for_tests
+from ui.kernel_canvas import (
     MAX_ABS_VALUE,
     _parse_browser_state,
     _validated_kernel,
 )
 
 DEMO_APP = REPO / "tests" / "apps" / "canvas_demo.py"
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STARTUP_TIMEOUT_S = 60.0
 UI_TIMEOUT_MS = 20_000
 
 
@@ -99,92 +85,17 @@ def test_browser_state_is_parsed_and_clamped() -> None:
 # --------------------------------------------------------------------------- browser
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _python() -> str:
-    venv_python = REPO / ".venv" / "bin" / "python"
-    return str(venv_python) if venv_python.exists() else sys.executable
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
-def app_url(request: pytest.FixtureRequest) -> str:
-    """Serve the demo app with ``streamlit run``; the server is killed afterwards."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: the browser test needs it")
-    pytest.importorskip("playwright.sync_api", reason="the browser test needs Playwright")
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = ARTIFACTS / "canvas_demo_server.log"
-    log = log_path.open("wb")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    command = [
-        _python(),
-        "-m",
-        "streamlit",
-        "run",
-        str(DEMO_APP),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def stop() -> None:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
-        log.close()
-
-    request.addfinalizer(stop)
-
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not _healthy(url):
-        if server.poll() is not None:
-            log.flush()
-            pytest.fail(f"streamlit exited early:\n{log_path.read_text(errors='replace')}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"streamlit did not serve {url} within {STARTUP_TIMEOUT_S:.0f} s")
-        time.sleep(0.25)
-    return url
+def app_url() -> Iterator[str]:
+    """Serve the demo app with ``streamlit run``; the server is stopped afterwards."""
+    yield from serve_for_tests(DEMO_APP, "canvas_demo_server.log")
 
 
 @pytest.fixture()
 def page(app_url: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1000, "height": 1000})
-            yield context.new_page()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1000, "height": 1000})
+        yield context.new_page()
 
 
 def _centre_of(page: Any, row: int, col: int) -> tuple[float, float]:
