@@ -34,15 +34,21 @@ def sample(name: str) -> np.ndarray:
     return samples.load_sample(name)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def working_image(source_key: str, _image: np.ndarray, colour: str, preview: int) -> np.ndarray:
-    """The image the filters run on: grey or colour, downscaled to ``preview`` (0 = full)."""
+    """The image the filters run on: grey or colour, downscaled to ``preview`` (0 = full).
+
+    Shared, not copied, on every rerun (a 1-megapixel colour image is 25 MB), so
+    it is read-only.
+    """
     image = _image
     if colour == "grey":
         image = images.to_grey(image)
     if preview:
         image = images.resize_long_side(image, preview)
-    return np.ascontiguousarray(image)
+    image = np.array(image, dtype=np.float64, order="C")
+    image.setflags(write=False)
+    return image
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
