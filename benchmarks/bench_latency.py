@@ -31,9 +31,10 @@ MutationObserver plus a 25 ms timer). The edit is done at the first animation fr
 at which **all** of these hold:
 
 * the first alert of the page (the verdict) shows a different text than before the click;
-* at least 3 ``<image>`` elements of the results chart (``.st-key-results``: the
-  convolution, correlation and FFT panels) carry a picture (``href``) that was not in the
-  chart before the click, and at least 2 in the differences chart;
+* at least 3 panels of the results viewer (``.st-key-results``: the convolution,
+  correlation and FFT panels) have painted a picture (``data-drawn``, the digest of the
+  PNG drawn on the panel's canvas) that was not there before the click, and at least 2
+  in the differences viewer;
 * no element is marked stale (``data-stale="true"``: Streamlit dims the previous run's
   elements until the run that replaces them has finished) and no "Running…" status
   widget is shown.
@@ -45,15 +46,17 @@ pictures replaced.
 
 Server-side numbers come from the same work done directly in Python on the same
 image: ``filters.compare`` with a prepared ``ImageSpectrum`` (the app's compute), and
-the rest of the page's server work, mirrored from ``pages/compare.py``: the result and
-difference figures (PNG encoding of every panel, hover layers), the kernel heatmaps,
-the timing chart, the export files (PNG and NPY of four results) and Plotly's JSON
-serialisation of every chart.
+the rest of the page's server work, mirrored from ``pages/compare.py``: the messages of
+the result and difference viewers (display pixels of every panel, hover values), the
+kernel matrices and timing bars, the JSON of those two and the hashes Streamlit takes
+of every message. (Export files are made only when a
+download button is clicked, so they are not part of an edit.)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import json
@@ -137,7 +140,6 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
     """Time the app's compute and the rest of its per-edit server work, in Python."""
     import logging
 
-    import plotly.io
     import streamlit  # noqa: F401  (configures its loggers; quiet them below)
 
     # The app's cached helpers warn that no Streamlit runtime is running; here none is.
@@ -146,12 +148,13 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
 
     import filters
     from filters import kernels
-    from ui import exports, figures
+    from ui import compare_view, image_viewer, light_figures
 
     options = dict(boundary="reflect", output="same", dtype="float64", backend="auto")
     kernel_list = [kernels.make("emboss"), kernels.make("gaussian273")]
     spectra = {k.shape: filters.ImageSpectrum(image, k.shape, **options) for k in kernel_list}
     rng = np.random.default_rng(1)
+    sizes: list[float] = []
 
     def compare(kernel: np.ndarray) -> filters.Comparison:
         return filters.compare(image, kernel, spectrum=spectra[kernel.shape], **options)
@@ -166,11 +169,10 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
         "  convolution": [],
         "  correlation": [],
         "  fft": [],
-        "result figure (4 panels)": [],
-        "difference figure (3 panels)": [],
-        "kernel heatmaps + timing chart": [],
-        "exports (4 PNG + 4 NPY)": [],
-        "plotly JSON + hash (4 charts)": [],
+        "result pictures (4 panels)": [],
+        "difference pictures (3 panels)": [],
+        "kernel matrices + timing bars": [],
+        "JSON + hashes": [],
         "page total (compare + rest)": [],
     }
     for index in range(repeats):
@@ -186,77 +188,50 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
         for name in ("convolution", "correlation", "fft"):
             rows[f"  {name}"].append(result.times[name])
 
+        # The Compare page's image viewers: display pictures (PNG), hover values, one
+        # binary message each. The input's picture is encoded once, as in the app.
+        key = f"bench-{index}"
         start = time.perf_counter()
-        signed = figures.looks_signed(result.convolution)
-        limit = figures.signed_limit(result.convolution) if signed else None
-        results_figure = figures.image_row(
-            [
-                figures.Panel("Input", image, display="clip"),
-                figures.Panel("Convolution I ∗ K", result.convolution, signed, "clip", limit),
-                figures.Panel("Correlation I ⋆ K", result.correlation, signed, "clip", limit),
-                figures.Panel("FFT: ℱ⁻¹(ℱI · ℱK)", result.fft, signed, "clip", limit),
-            ]
+        panels = compare_view.result_panels(key, image, result, "clip", (0, 0))
+        panels[0] = dataclasses.replace(panels[0], key="bench-input")
+        results_payload = image_viewer.build_payload(panels, group="compare", max_height=440)
+        rows["result pictures (4 panels)"].append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        differences_payload = image_viewer.build_payload(
+            compare_view.difference_panels(key, result, (0, 0)), group="compare", max_height=380
         )
-        rows["result figure (4 panels)"].append(time.perf_counter() - start)
+        rows["difference pictures (3 panels)"].append(time.perf_counter() - start)
+        sizes.append((len(results_payload) + len(differences_payload)) / 1e6)
 
         start = time.perf_counter()
-        difference_figure = figures.image_row(
-            [
-                figures.Panel("conv − corr", result.conv_minus_corr.map, signed=True),
-                figures.Panel(
-                    "predicted: 2·(I ∗ A)",
-                    result.predicted_difference,
-                    signed=True,
-                    limit=figures.signed_limit(result.conv_minus_corr.map),
-                ),
-                figures.Panel("conv − FFT", result.conv_minus_fft.map, signed=True),
-            ],
-            height=400,
-        )
-        rows["difference figure (3 panels)"].append(time.perf_counter() - start)
+        parts = compare_view.kernel_parts(random_kernel)
+        messages = [
+            light_figures.matrices_data(parts),
+            light_figures.bars_data(result.times, backend=result.backend),
+        ]
+        rows["kernel matrices + timing bars"].append(time.perf_counter() - start)
 
         start = time.perf_counter()
-        heatmaps = figures.kernel_heatmaps(
-            {
-                "K": random_kernel,
-                "flip(K)": kernels.flip(random_kernel),
-                "S": kernels.symmetric_part(random_kernel),
-                "A": kernels.antisymmetric_part(random_kernel),
-            }
-        )
-        timing = figures.timing_bars(result.times, backend=result.backend)
-        rows["kernel heatmaps + timing chart"].append(time.perf_counter() - start)
-
-        start = time.perf_counter()
-        for values in (
-            result.convolution,
-            result.correlation,
-            result.fft,
-            result.conv_minus_corr.map,
-        ):
-            exports.result_png(values, "clip")
-            exports.npy_bytes(values)
-        rows["exports (4 PNG + 4 NPY)"].append(time.perf_counter() - start)
-
-        start = time.perf_counter()
-        for figure in (results_figure, difference_figure, heatmaps, timing):
-            spec = plotly.io.to_json(figure, validate=False)
-            hashlib.md5(spec.encode(), usedforsecurity=False).hexdigest()
-        rows["plotly JSON + hash (4 charts)"].append(time.perf_counter() - start)
+        for message in messages:
+            json.dumps(message)
+        for payload in (results_payload, differences_payload):
+            hashlib.md5(payload, usedforsecurity=False).hexdigest()
+        rows["JSON + hashes"].append(time.perf_counter() - start)
 
         rows["page total (compare + rest)"].append(
             compute_time
             + sum(
                 rows[name][-1]
                 for name in (
-                    "result figure (4 panels)",
-                    "difference figure (3 panels)",
-                    "kernel heatmaps + timing chart",
-                    "exports (4 PNG + 4 NPY)",
-                    "plotly JSON + hash (4 charts)",
+                    "result pictures (4 panels)",
+                    "difference pictures (3 panels)",
+                    "kernel matrices + timing bars",
+                    "JSON + hashes",
                 )
             )
         )
+    print(f"Viewer messages per new kernel: {statistics.median(sizes):.2f} MB")
     return {name: summary(values) for name, values in rows.items()}
 
 
@@ -265,13 +240,18 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
 # Installed before each click: resolves with milestone times (ms after the click event).
 _WATCH_JS = """
 ([key]) => {
-  const fingerprint = (el) => {
-    const s = el.getAttribute('href') || el.getAttribute('xlink:href') || '';
-    const n = s.length;
-    return n + ':' + s.slice(n / 3, n / 3 + 48) + ':' + s.slice((2 * n) / 3, (2 * n) / 3 + 48);
+  // A viewer panel carries its picture's digest; data-drawn is set once it is painted.
+  // The viewer lives in a shadow root inside the element with the key's class.
+  const pictures = (selector) => {
+    const found = [];
+    for (const el of document.querySelectorAll(selector + ' *')) {
+      if (!el.shadowRoot) continue;
+      for (const panel of el.shadowRoot.querySelectorAll('[data-drawn]')) {
+        found.push(panel.dataset.drawn);
+      }
+    }
+    return found;
   };
-  const pictures = (selector) =>
-    Array.from(document.querySelectorAll(selector + ' image')).map(fingerprint);
   const verdict = () => {
     const alert = document.querySelector('[data-testid="stMain"] [data-testid^="stAlertContent"]');
     return alert ? alert.textContent : '';

@@ -27,6 +27,7 @@ from typing import IO, Any, Literal
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from filters import _pixels
 from filters._checks import positive_int
 from filters._errors import FiltersError, ImageLoadError
 
@@ -34,9 +35,12 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "LUMA_WEIGHTS",
     "encode_png",
+    "finite_range",
     "image_info",
     "load_image",
     "resize_long_side",
+    "signed_to_index",
+    "signed_to_rgb",
     "to_grey",
     "to_uint8",
 ]
@@ -440,13 +444,65 @@ def to_uint8(array: Any, *, mode: Literal["clip", "rescale"] = "clip") -> np.nda
         raise FiltersError(f"mode must be 'clip' or 'rescale', not {mode!r}.")
     if mode == "clip" and values.dtype == np.uint8:
         return values.copy()
-    values = values.astype(np.float64)
     if mode == "rescale":
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            values = _rescale(values, finite.min(), finite.max())
-    values = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0)
-    return np.rint(np.clip(values, 0.0, 1.0) * 255.0).astype(np.uint8)
+        extent = _pixels.finite_range(values)
+        if extent is not None:
+            return _pixels.scaled_to_uint8(values, *extent)
+    return _pixels.scaled_to_uint8(values)
+
+
+def finite_range(array: Any) -> tuple[float, float] | None:
+    """The smallest and largest finite value of an image, or ``None`` if it has none."""
+    return _pixels.finite_range(_image_array(array, "array"))
+
+
+def signed_to_index(array: Any, limit: float, levels: int = 256) -> np.ndarray:
+    """Place signed data on a diverging colour map centred at zero.
+
+    Parameters
+    ----------
+    array : (M, N[, C]) array_like of real numbers
+        The data; a multi-channel image is placed by the mean of its channels.
+    limit : float > 0
+        The magnitude at the ends of the map: ``-limit`` maps to index 0, zero
+        to the middle and ``+limit`` to ``levels - 1``; values beyond are
+        clipped. NaN maps to the middle.
+    levels : int, 2 ≤ levels ≤ 256, optional
+        The number of colours of the map.
+
+    Returns
+    -------
+    index : (M, N) ndarray of uint8
+        Each pixel's colour index, ``floor((v / limit + 1) / 2 · (levels - 1) + ½)``.
+    """
+    values = _image_array(array, "array")
+    limit = float(limit)
+    if not (np.isfinite(limit) and limit > 0):
+        raise FiltersError(f"limit must be a finite positive number, not {limit!r}.")
+    if not (isinstance(levels, (int, np.integer)) and 2 <= levels <= 256):
+        raise FiltersError(f"levels must be an integer from 2 to 256, not {levels!r}.")
+    return _pixels.signed_to_index(values, limit, int(levels))
+
+
+def signed_to_rgb(array: Any, limit: float, colours: Any) -> np.ndarray:
+    """Colour signed data with a diverging map given as a lookup table.
+
+    ``colours`` is an (L, 3) uint8 table (2 ≤ L ≤ 256) running from ``-limit`` to
+    ``+limit``; see :func:`signed_to_index` for how values are placed.
+
+    Returns
+    -------
+    pixels : (M, N, 3) ndarray of uint8
+    """
+    table = np.asarray(colours)
+    if (
+        table.ndim != 2
+        or table.shape[1] != 3
+        or not 2 <= table.shape[0] <= 256
+        or table.dtype != np.uint8
+    ):
+        raise FiltersError("colours must be an (L, 3) uint8 array with 2 <= L <= 256.")
+    return table[signed_to_index(array, limit, table.shape[0])]
 
 
 def encode_png(array: Any) -> bytes:

@@ -4,9 +4,10 @@ import numpy as np
 import streamlit as st
 
 from filters import kernels
-from ui import compare_view, compute, exports, figures, state, widgets
+from ui import compare_view, compute, exports, light_figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
+from ui.image_viewer import image_viewer
 
 ensure_app_frame()
 
@@ -28,7 +29,7 @@ def _metrics(label: str, difference) -> None:
 
 
 def _kernel_panel(kernel: np.ndarray) -> None:
-    st.plotly_chart(compare_view.kernel_figure(kernel), width="stretch", key="kernel_heatmaps")
+    light_figures.matrices(compare_view.kernel_parts(kernel), key="kernel_heatmaps")
     facts = kernels.describe(kernel)
     separable = kernels.separability(kernel)
     rank = (
@@ -77,20 +78,21 @@ def _workbench() -> None:
     for line in verdict[1:]:
         st.info(line)
 
-    st.plotly_chart(
-        compare_view.results_figure(result_key, image, result, current.display),
-        width="stretch",
-        key="results",
-        config={"scrollZoom": True},
-    )
-    st.caption("Drag to pan, scroll to zoom: the four panels move together. Hover for values.")
+    origin = compare_view.output_origin(kernel.shape, current.output)
+    panels = compare_view.result_panels(result_key, image, result, current.display, origin)
+    # The input travels in a message of its own, which is not sent again while unchanged.
+    left, right = st.columns([1, 3], gap="small")
+    with left:
+        image_viewer(panels[:1], key="input_view", group="compare", row="results")
+    with right:
+        image_viewer(panels[1:], key="results", group="compare", row="results")
 
     st.subheader("Differences")
-    st.plotly_chart(
-        compare_view.differences_figure(result_key, result),
-        width="stretch",
+    image_viewer(
+        compare_view.difference_panels(result_key, result, origin),
         key="differences",
-        config={"scrollZoom": True},
+        group="compare",
+        max_height=380,
     )
     left, right = st.columns(2)
     with left:
@@ -103,11 +105,7 @@ def _workbench() -> None:
     timing, export = st.columns([2, 3], gap="large")
     with timing:
         st.subheader("Timing")
-        st.plotly_chart(
-            figures.timing_bars(result.times, backend=result.backend),
-            width="stretch",
-            key="timing",
-        )
+        light_figures.bars(result.times, backend=result.backend, key="timing")
         reused = "reused" if result.spectrum_reused else "computed"
         st.caption(f"{widgets.plain(result.backend_reason)} Image spectrum {reused}.")
     with export:

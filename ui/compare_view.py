@@ -1,75 +1,63 @@
-"""The Compare page's figures, built once per result and reused across reruns."""
+"""The Compare page's panels and figures, built once per result and reused across reruns."""
 
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
-import streamlit as st
 
 from filters import Comparison, kernels
 from ui import figures
 
 
-def _result_panels(key: str, image: np.ndarray, result: Comparison, display: str):
+def output_origin(kernel_shape: tuple[int, int], output: str) -> tuple[int, int]:
+    """Where an output's pixel (0, 0) lies in the input's pixel coordinates.
+
+    ``same`` outputs line up with the input; a ``full`` output starts
+    ``(k - 1) // 2`` pixels before it and a ``valid`` one ``k // 2`` pixels into it,
+    along each axis of a ``k``-tap kernel (the library's centring convention).
+    """
+    offsets = {"full": lambda k: -((k - 1) // 2), "same": lambda k: 0, "valid": lambda k: k // 2}
+    shift = offsets[output]
+    return shift(kernel_shape[0]), shift(kernel_shape[1])
+
+
+def result_panels(
+    key: str, image: np.ndarray, result: Comparison, display: str, origin: tuple[int, int]
+) -> list[figures.Panel]:
+    """Input, convolution, correlation and FFT product (pictures keyed by ``key``)."""
     signed = figures.looks_signed(result.convolution)
     limit = figures.signed_limit(result.convolution) if signed else None
     image_key = key.split("|kernel:")[0]
+    shared = dict(signed=signed, display=display, limit=limit, origin=origin)
     return [
         figures.Panel("Input", image, display="clip", key=f"{image_key}|input"),
-        figures.Panel(
-            "Convolution I ∗ K",
-            result.convolution,
-            signed,
-            display,
-            limit,
-            key=f"{key}|convolution",
-        ),
-        figures.Panel(
-            "Correlation I ⋆ K",
-            result.correlation,
-            signed,
-            display,
-            limit,
-            key=f"{key}|correlation",
-        ),
-        figures.Panel("FFT: ℱ⁻¹(ℱI · ℱK)", result.fft, signed, display, limit, key=f"{key}|fft"),
+        figures.Panel("Convolution I ∗ K", result.convolution, key=f"{key}|conv", **shared),
+        figures.Panel("Correlation I ⋆ K", result.correlation, key=f"{key}|corr", **shared),
+        figures.Panel("FFT: ℱ⁻¹(ℱI · ℱK)", result.fft, key=f"{key}|fft", **shared),
     ]
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def results_figure(key: str, _image: np.ndarray, _result: Comparison, display: str) -> go.Figure:
-    """Input, convolution, correlation and FFT product, linked (cached by ``key``)."""
-    return figures.image_row(_result_panels(key, _image, _result, display))
-
-
-@st.cache_resource(max_entries=6, show_spinner=False)
-def differences_figure(key: str, _result: Comparison) -> go.Figure:
-    """conv − corr, its prediction 2·(I ∗ A), and conv − FFT (cached by ``key``)."""
-    limit = figures.signed_limit(_result.conv_minus_corr.map)
-    panels = [
-        figures.Panel("conv − corr", _result.conv_minus_corr.map, signed=True),
+def difference_panels(key: str, result: Comparison, origin: tuple[int, int]) -> list[figures.Panel]:
+    """conv − corr, its prediction 2·(I ∗ A), and conv − FFT (keyed by ``key``)."""
+    limit = figures.signed_limit(result.conv_minus_corr.map)
+    shared = dict(signed=True, origin=origin)
+    return [
+        figures.Panel("conv − corr", result.conv_minus_corr.map, key=f"{key}|cc", **shared),
         figures.Panel(
-            "predicted: 2·(I ∗ A)", _result.predicted_difference, signed=True, limit=limit
+            "predicted: 2·(I ∗ A)",
+            result.predicted_difference,
+            limit=limit,
+            key=f"{key}|predicted",
+            **shared,
         ),
-        figures.Panel("conv − FFT", _result.conv_minus_fft.map, signed=True),
+        figures.Panel("conv − FFT", result.conv_minus_fft.map, key=f"{key}|cf", **shared),
     ]
-    return figures.image_row(panels, height=400)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _kernel_figure(kernel_bytes: bytes, shape: tuple[int, int]) -> go.Figure:
-    kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(shape)
-    return figures.kernel_heatmaps(
-        {
-            "K": kernel,
-            "flip(K)": kernels.flip(kernel),
-            "S = (K + flip K)/2": kernels.symmetric_part(kernel),
-            "A = (K − flip K)/2": kernels.antisymmetric_part(kernel),
-        }
-    )
-
-
-def kernel_figure(kernel: np.ndarray) -> go.Figure:
-    """K, flip(K) and the symmetric and antisymmetric parts (cached by the values)."""
-    kernel = np.ascontiguousarray(kernel, dtype=np.float64)
-    return _kernel_figure(kernel.tobytes(), kernel.shape)
+def kernel_parts(kernel: np.ndarray) -> dict[str, np.ndarray]:
+    """K, flip(K) and the symmetric and antisymmetric parts, named for display."""
+    return {
+        "K": kernel,
+        "flip(K)": kernels.flip(kernel),
+        "S = (K + flip K)/2": kernels.symmetric_part(kernel),
+        "A = (K − flip K)/2": kernels.antisymmetric_part(kernel),
+    }

@@ -28,7 +28,7 @@ from filters import images
 DIVERGING = "balance"
 SEQUENTIAL = "gray"
 FONT = dict(size=16)
-HOVER_BUDGET = 160_000  # numbers per panel sent for hover
+HOVER_BUDGET = 64_000  # numbers per panel sent for hover
 DISPLAY_MAX_SIDE = 768  # pictures larger than this are sent downscaled; hover stays exact
 _LUT_SIZE = 256
 _PICTURE_CACHE_SIZE = 48
@@ -44,6 +44,7 @@ class Panel:
     display: str = "clip"  # for unsigned data: "clip" to [0, 1] or "rescale" min..max
     limit: float | None = None  # for signed data: the colour range ±limit
     key: str | None = None  # identifies the values, so their picture is encoded once
+    origin: tuple[int, int] = (0, 0)  # (row, column) of pixel (0, 0) in shared coordinates
 
 
 def _lut(colorscale: str) -> np.ndarray:
@@ -52,7 +53,22 @@ def _lut(colorscale: str) -> np.ndarray:
     return np.array(rgb, dtype=np.uint8)
 
 
-_DIVERGING_LUT = _lut(DIVERGING)
+DIVERGING_LUT = _lut(DIVERGING)
+_DIVERGING_LUT = DIVERGING_LUT
+
+
+def hex_colour(colour: np.ndarray) -> str:
+    """An RGB triple of 0..255 as a CSS colour, ``#rrggbb``."""
+    red, green, blue = (int(c) for c in colour)
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def diverging_ramp(stops: int = 11) -> list[str]:
+    """The diverging map as ``stops`` CSS colours, for a legend's gradient."""
+    return [
+        hex_colour(DIVERGING_LUT[i])
+        for i in np.linspace(0, len(DIVERGING_LUT) - 1, stops).round().astype(int)
+    ]
 
 
 def signed_limit(values: np.ndarray) -> float:
@@ -67,34 +83,71 @@ def looks_signed(values: np.ndarray) -> bool:
     return low < 0 and -low > 0.02 * high
 
 
-def _diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
-    plane = values.mean(axis=2) if values.ndim == 3 else values
-    index = np.clip((plane / limit + 1.0) * 0.5 * (_LUT_SIZE - 1) + 0.5, 0, _LUT_SIZE - 1)
-    return _DIVERGING_LUT[index.astype(np.intp)]
+def finite_extent(values: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest finite value (``None`` when there is none)."""
+    return images.finite_range(values)
 
 
 def panel_rgb(panel: Panel) -> np.ndarray:
     """The 8-bit picture of a panel: grey, RGB, or the diverging map for signed data."""
     if panel.signed:
-        return _diverging_rgb(panel.values, panel.limit or signed_limit(panel.values))
+        limit = panel.limit or signed_limit(panel.values)
+        return images.signed_to_rgb(panel.values, limit, DIVERGING_LUT)
     return images.to_uint8(panel.values, mode=panel.display)
 
 
 def png_data_uri(picture: np.ndarray) -> str:
-    return "data:image/png;base64," + base64.b64encode(images.encode_png(picture)).decode()
+    return png_data_uri_from_bytes(images.encode_png(picture))
 
 
-_pictures: OrderedDict[tuple, tuple[str, float, float]] = OrderedDict()
+class Picture:
+    """A panel's picture at display size: 8-bit pixels, or indices into a colour map.
+
+    ``pixels`` is (h, w, 1) grey or colour-map indices (``indexed``, into
+    :data:`DIVERGING_LUT`) or (h, w, 3) RGB; ``png`` encodes it (made on first use).
+    """
+
+    def __init__(self, pixels: np.ndarray, indexed: bool) -> None:
+        self.pixels = pixels
+        self.indexed = indexed
+        self._png: bytes | None = None
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The picture as grey or RGB pixels (colour map applied)."""
+        if self.indexed:
+            return DIVERGING_LUT[self.pixels[:, :, 0]]
+        return self.pixels[:, :, 0] if self.pixels.shape[2] == 1 else self.pixels
+
+    @property
+    def png(self) -> bytes:
+        if self._png is None:
+            self._png = images.encode_png(self.rgb)
+        return self._png
+
+
+_pictures: OrderedDict[tuple, Picture] = OrderedDict()
 _pictures_lock = threading.Lock()
 
 
-def _display_picture(panel: Panel) -> tuple[str, float, float]:
-    """The panel's picture as a PNG data URI at display size, with its pixel size.
+def _downscaled(plane: np.ndarray) -> np.ndarray:
+    height, width = plane.shape[:2]
+    scale = max(height, width) / DISPLAY_MAX_SIDE
+    if scale <= 1:
+        return plane
+    size = (max(1, round(width / scale)), max(1, round(height / scale)))
+    return np.asarray(Image.fromarray(plane).resize(size, Image.Resampling.BOX))
 
-    Pictures larger than :data:`DISPLAY_MAX_SIDE` are downscaled (box filter) for
-    the browser; ``dx, dy`` stretch them back over the true pixel grid, so the
-    hover layer still names true coordinates and values. Pictures of panels with
-    a ``key`` are remembered, so an unchanged panel is not encoded again.
+
+def display_picture(panel: Panel) -> Picture:
+    """The panel's picture at display size (at most :data:`DISPLAY_MAX_SIDE` a side).
+
+    Larger pictures are downscaled with a box filter; the viewer stretches them
+    back over the true pixel grid, so hover still names true coordinates and
+    values. Signed data is placed on the diverging map *before* downscaling, as
+    indices, so neighbouring values are averaged rather than their colours.
+    Pictures of panels with a ``key`` are remembered, so an unchanged panel is
+    not made again.
     """
     cache_key = None
     if panel.key is not None:
@@ -103,29 +156,61 @@ def _display_picture(panel: Panel) -> tuple[str, float, float]:
             if cache_key in _pictures:
                 _pictures.move_to_end(cache_key)
                 return _pictures[cache_key]
-    picture = panel_rgb(panel)
-    height, width = picture.shape[:2]
-    scale = max(height, width) / DISPLAY_MAX_SIDE
-    dx = dy = 1.0
-    if scale > 1:
-        size = (max(1, round(width / scale)), max(1, round(height / scale)))
-        picture = np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.BOX))
-        dx, dy = width / size[0], height / size[1]
-    entry = (png_data_uri(picture), dx, dy)
+    if panel.signed:
+        limit = panel.limit or signed_limit(panel.values)
+        plane = images.signed_to_index(panel.values, limit, len(DIVERGING_LUT))
+        picture = Picture(_downscaled(plane)[:, :, None], indexed=True)
+    else:
+        pixels = images.to_uint8(panel.values, mode=panel.display)
+        if pixels.ndim == 3 and pixels.shape[2] != 3:
+            pixels = np.rint(pixels.mean(axis=2)).astype(np.uint8)
+        pixels = _downscaled(pixels)
+        picture = Picture(pixels if pixels.ndim == 3 else pixels[:, :, None], indexed=False)
     if cache_key is not None:
         with _pictures_lock:
-            _pictures[cache_key] = entry
+            _pictures[cache_key] = picture
             while len(_pictures) > _PICTURE_CACHE_SIZE:
                 _pictures.popitem(last=False)
-    return entry
+    return picture
 
 
-def _hover_layer(panel: Panel, col: int) -> go.Heatmap:
-    values = panel.values.astype(np.float32)
+def display_png(panel: Panel) -> tuple[bytes, int, int]:
+    """The panel's display picture as a PNG, with its width and height."""
+    picture = display_picture(panel)
+    return picture.png, picture.pixels.shape[1], picture.pixels.shape[0]
+
+
+def _display_picture(panel: Panel) -> tuple[str, float, float]:
+    """The panel's display PNG as a data URI, with the true pixels per picture pixel."""
+    png, picture_width, picture_height = display_png(panel)
+    height, width = panel.values.shape[:2]
+    return png_data_uri_from_bytes(png), width / picture_width, height / picture_height
+
+
+def png_data_uri_from_bytes(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def hover_values(panel: Panel) -> tuple[np.ndarray, int]:
+    """The values sent for hover (float32, every ``stride``-th row and column) and stride.
+
+    Every pixel is sent up to :data:`HOVER_BUDGET` numbers; beyond, the smallest
+    stride that fits the budget.
+    """
+    values = panel.values
     height, width = values.shape[:2]
     channels = values.shape[2] if values.ndim == 3 else 1
     stride = max(1, math.ceil(math.sqrt(height * width * channels / HOVER_BUDGET)))
-    sampled = values[::stride, ::stride]
+    sampled = np.ascontiguousarray(values[::stride, ::stride], dtype=np.float32)
+    return sampled.reshape(*sampled.shape[:2], channels), stride
+
+
+def _hover_layer(panel: Panel, col: int) -> go.Heatmap:
+    sampled, stride = hover_values(panel)
+    height, width = panel.values.shape[:2]
+    channels = sampled.shape[2]
+    if channels == 1:
+        sampled = sampled[:, :, 0]
     xs = np.arange(0, width, stride)
     ys = np.arange(0, height, stride)
     note = f"<br>(sampled: 1 pixel in {stride}×{stride})" if stride > 1 else ""
