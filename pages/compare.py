@@ -83,7 +83,7 @@ def _workbench() -> None:
     # The input travels in a message of its own, which is not sent again while unchanged.
     left, right = st.columns([1, 3], gap="small")
     with left:
-        image_viewer(panels[:1], key="input_view", group="compare", row="results")
+        image_viewer(panels[:1], key="input_view", group="compare", row="results", hint=False)
     with right:
         image_viewer(panels[1:], key="results", group="compare", row="results")
 

@@ -107,7 +107,7 @@ def screenshot(page: Any, name: str) -> Path:
 
 
 def results_chart(page: Any) -> Any:
-    return page.locator(".st-key-results")
+    return page.locator(".st-key-results [data-picture]").first
 
 
 def success_box(page: Any) -> Any:
@@ -126,16 +126,26 @@ def sidebar(page: Any) -> Any:
     return page.locator('[data-testid="stSidebar"]')
 
 
+def painted(page: Any, key: str) -> list[str]:
+    """Digests of the pictures a viewer has painted (one per panel, "" if not yet)."""
+    panels = page.locator(f".st-key-{key} [data-picture]")
+    return [panels.nth(i).get_attribute("data-drawn") or "" for i in range(panels.count())]
+
+
 def results_rendered(page: Any) -> None:
-    """The results chart shows its four panel titles and four images."""
-    chart = results_chart(page)
-    for title in PANEL_TITLES:
-        expect(chart.locator(".annotation-text").filter(has_text=title)).to_have_count(
-            1, timeout=UI_TIMEOUT_MS
-        )
-    images = chart.locator("image")
-    expect(images.first).to_be_attached(timeout=UI_TIMEOUT_MS)
-    assert images.count() >= 4
+    """The input and result viewers show their four titles and have painted every panel."""
+    titles = page.locator(".st-key-input_view .iv-title, .st-key-results .iv-title")
+    expect(titles).to_have_count(4, timeout=UI_TIMEOUT_MS)
+    for title, expected in zip(titles.all_inner_texts(), PANEL_TITLES, strict=True):
+        assert title.startswith(expected)
+    for key, count in (("input_view", 1), ("results", 3), ("differences", 3)):
+        panels = page.locator(f".st-key-{key} [data-picture]")
+        expect(panels).to_have_count(count, timeout=UI_TIMEOUT_MS)
+        for i in range(count):
+            panel = panels.nth(i)
+            expect(panel).to_have_attribute(
+                "data-drawn", panel.get_attribute("data-picture"), timeout=UI_TIMEOUT_MS
+            )
 
 
 def open_app(watch: PageWatch, query: str = "") -> Any:
@@ -218,11 +228,16 @@ def test_upload_png(watch: PageWatch) -> None:
 
 def test_change_preset(watch: PageWatch) -> None:
     page = open_app(watch)
+    before = painted(page, "results")
+    assert before[0] == before[1]  # symmetric kernel: conv and corr look the same
     page.get_by_role("button", name="Shifted impulse", exact=True).click()
     wait_idle(page, warning_box(page).filter(has_text="differ"))
     expect(success_box(page)).to_have_count(0)
     expect(kernel_line(page)).to_contain_text("5×7 · sum (DC gain) 1 ")
     results_rendered(page)
+    after = painted(page, "results")
+    assert after[0] != after[1]  # shifted opposite ways
+    assert not set(after) & set(before)
 
     page.locator(".st-key-preset_name").get_by_role("combobox").click()
     page.get_by_role("option", name="Box blur", exact=True).click()
@@ -265,6 +280,79 @@ def test_draw_on_kernel_canvas(watch: PageWatch) -> None:
     results_rendered(page)
     no_failure_shown(page)
     screenshot(page, "compare_draw.png")
+    assert_clean(watch)
+
+
+PIXEL = re.compile(r"Pixel x (\d+), y (\d+)")
+
+
+def _hover(page: Any, key: str, panel: int, dx: float = 0, dy: float = 0) -> tuple[int, int]:
+    """Point (dx, dy) CSS pixels from a viewer panel's centre; return the pixel read out."""
+    canvas = page.locator(f".st-key-{key} canvas").nth(panel)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy, steps=3)
+    readout = page.locator(f".st-key-{key} [data-iv='readout']")
+    expect(readout).to_contain_text(PIXEL, timeout=UI_TIMEOUT_MS)
+    found = PIXEL.search(readout.inner_text())
+    assert found
+    return int(found.group(1)), int(found.group(2))
+
+
+def _values(page: Any, key: str) -> list[str]:
+    return page.locator(f".st-key-{key} [data-iv-value]").all_inner_texts()
+
+
+def test_viewers_share_cursor_zoom_and_pan(watch: PageWatch) -> None:
+    page = open_app(watch)
+    width, height = sidebar_size(page)
+    centre = (width // 2, height // 2)
+
+    # The middle of the convolution panel is the middle of the image, and every
+    # viewer of the page reads out that same pixel.
+    x, y = _hover(page, "results", 0)
+    assert abs(x - centre[0]) <= 2 and abs(y - centre[1]) <= 2
+    expect(page.locator(".st-key-differences [data-iv='readout']")).to_contain_text(
+        f"Pixel x {x}, y {y}"
+    )
+    conv, corr, fft = _values(page, "results")
+    assert conv == corr and conv.count("·") == 2 and "R " in conv  # three channels
+    numbers = re.compile(r"[-+]?\d*\.?\d+(?:e[-+]?\d+)?")
+    np.testing.assert_allclose(
+        [float(v) for v in numbers.findall(fft)],
+        [float(v) for v in numbers.findall(conv)],
+        rtol=1e-4,
+    )
+    assert _values(page, "differences")[0].replace("≈ ", "") == "R 0 · G 0 · B 0"
+    (shown,) = _values(page, "input_view")
+    assert shown.startswith(("R ", "≈ R "))
+
+    # Zoom in (about the centre): the pixel under an off-centre point moves toward it,
+    # in the input panel as well as in the result it was zoomed from.
+    far = _hover(page, "results", 1, 120)
+    page.locator(".st-key-results").get_by_role("button", name="+").click()
+    near = _hover(page, "results", 1, 120)
+    assert 1.4 < (far[0] - centre[0]) / (near[0] - centre[0]) < 1.8
+    assert abs(_hover(page, "input_view", 0, 120)[0] - near[0]) <= 1
+
+    # Drag the picture to the left: the pixel under a fixed point is further right.
+    canvas = page.locator(".st-key-results canvas").nth(2)
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.5 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"], steps=8)
+    page.mouse.up()
+    moved = _hover(page, "input_view", 0, 120)
+    assert moved[0] > near[0] + 10
+
+    # Double-click shows the whole pictures again.
+    page.locator(".st-key-results canvas").first.dblclick()
+    back = _hover(page, "results", 0)
+    assert abs(back[0] - centre[0]) <= 2 and abs(back[1] - centre[1]) <= 2
+    screenshot(page, "compare_viewer_zoom.png")
+    no_failure_shown(page)
     assert_clean(watch)
 
 

@@ -106,7 +106,12 @@ def _panel_parts(panel: figures.Panel) -> tuple[dict[str, Any], bytes, bytes]:
 
 
 def build_payload(
-    panels: list[figures.Panel], *, group: str, max_height: int, row: str | None = None
+    panels: list[figures.Panel],
+    *,
+    group: str,
+    max_height: int,
+    row: str | None = None,
+    hint: bool = True,
 ) -> bytes:
     """Encode panels for the browser: ``MAGIC``, header length, JSON header, blobs.
 
@@ -146,6 +151,7 @@ def build_payload(
     header = {
         "group": group,
         "row": row,
+        "hint": hint,
         "maxHeight": int(max_height),
         "id": identity.hexdigest(),
         "panels": entries,
@@ -542,6 +548,7 @@ function readout(inst, hover) {
   const box = inst.readout;
   box.replaceChildren();
   if (!hover) {
+    if (!inst.header.hint) return;
     box.append(
       el(
         "div",
@@ -574,7 +581,7 @@ function readout(inst, hover) {
     cell.dataset.ivValue = String(i);
     box.append(cell);
   });
-  if (sampled > 1) {
+  if (sampled > 1 && inst.header.hint) {
     box.append(
       el(
         "div",
@@ -730,9 +737,14 @@ _COMPONENT = st.components.v2.component(
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _cached_payload(
-    identity: str, _panels: list[figures.Panel], group: str, max_height: int, row: str | None
+    identity: str,
+    _panels: list[figures.Panel],
+    group: str,
+    max_height: int,
+    row: str | None,
+    hint: bool,
 ) -> bytes:
-    return build_payload(_panels, group=group, max_height=max_height, row=row)
+    return build_payload(_panels, group=group, max_height=max_height, row=row, hint=hint)
 
 
 def image_viewer(
@@ -742,6 +754,7 @@ def image_viewer(
     group: str = "images",
     row: str | None = None,
     max_height: int = 440,
+    hint: bool = True,
 ) -> None:
     """Show ``panels`` side by side, linked with every viewer of the same ``group``.
 
@@ -749,6 +762,9 @@ def image_viewer(
     columns) are drawn at one height and one scale, as if they were one row.
     Splitting a row this way lets a panel that rarely changes (the input) travel
     in its own message, which Streamlit does not send again while it is unchanged.
+
+    ``hint`` shows how to zoom, pan and read values under the panels until the
+    pointer is over a picture.
 
     Panels with a ``key`` are encoded once: a rerun with the same panel keys
     sends the same bytes without encoding anything again.
@@ -758,7 +774,7 @@ def image_viewer(
             f"{panel.key}:{panel.title}:{panel.signed}:{panel.display}:{panel.limit}:{panel.origin}"
             for panel in panels
         )
-        payload = _cached_payload(identity, panels, group, max_height, row)
+        payload = _cached_payload(identity, panels, group, max_height, row, hint)
     else:
-        payload = build_payload(panels, group=group, max_height=max_height, row=row)
+        payload = build_payload(panels, group=group, max_height=max_height, row=row, hint=hint)
     _COMPONENT(key=key, data=payload, width="stretch", height="content")

@@ -192,7 +192,8 @@ def _cell_text(value: float, side: int) -> str:
 
 def matrices_data(named: dict[str, np.ndarray], *, columns: int = 2) -> dict[str, Any]:
     """The JSON drawn by :func:`matrices`: every cell's colour, label and exact value."""
-    limit = max(figures.signed_limit(np.asarray(m, dtype=float)) for m in named.values())
+    largest = max(float(np.max(np.abs(np.asarray(m, dtype=float)))) for m in named.values())
+    limit = largest if largest > 0 else 1.0
     lut = figures.DIVERGING_LUT
     entries = []
     for name, matrix in named.items():

@@ -506,21 +506,28 @@ def _upload_tab(version: int) -> None:
             _rerun()
 
 
+#: Session-state key of the kernel editor's open tab (its label).
+KERNEL_TAB = "kernel_tab"
+
+
 def kernel_editor(current: state.Demo) -> np.ndarray:
     """Presets, grid, text, drawing and file upload; returns the current kernel."""
     version = st.session_state.get(state.KERNEL_VERSION, 0)
     kernel = current.kernel()
-    tabs = st.tabs(["Presets", "Grid", "Text", "Draw", "Upload"])
-    with tabs[0]:
-        _preset_tab(current)
-    with tabs[1]:
-        _grid_tab(kernel, version)
-    with tabs[2]:
-        _text_tab(kernel, version)
-    with tabs[3]:
-        _draw_tab(kernel)
-    with tabs[4]:
-        _upload_tab(version)
+    # Only the open tab runs and reaches the browser (switching tabs reruns): a kernel
+    # edit then redraws one tab's widgets, not the grid, canvas and uploader as well.
+    contents = {
+        "Presets": lambda: _preset_tab(current),
+        "Grid": lambda: _grid_tab(kernel, version),
+        "Text": lambda: _text_tab(kernel, version),
+        "Draw": lambda: _draw_tab(kernel),
+        "Upload": lambda: _upload_tab(version),
+    }
+    tabs = st.tabs(list(contents), key=KERNEL_TAB, on_change="rerun")
+    for tab, content in zip(tabs, contents.values(), strict=True):
+        if tab.open:
+            with tab:
+                content()
     _actions()
     message = st.session_state.pop(_KERNEL_MESSAGE, None)
     if message:
