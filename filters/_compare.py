@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,7 +84,8 @@ class Comparison:
     fft : ndarray
         ``fft_convolve``: the same convolution through the convolution theorem.
     fft_correlation : ndarray
-        ``fft_correlate``, from the same image and kernel spectra.
+        ``fft_correlate``, from the same image and kernel spectra (computed on
+        first use: the Compare page does not show it).
     conv_minus_corr : Difference
         ``convolution - correlation``.
     conv_minus_fft : Difference
@@ -102,7 +105,9 @@ class Comparison:
         Whether a side of the kernel is even (centring conventions then differ
         between libraries by one pixel).
     times : dict of str to float
-        Seconds per method: "convolution", "correlation", "fft".
+        Seconds per method: "convolution", "correlation", "fft" (the FFT
+        convolution, spectrum product and inverse, with the image spectrum
+        computed too unless it was reused).
     spectrum_reused : bool
         Whether the image's spectrum came from a prepared :class:`ImageSpectrum`.
     backend, backend_reason : str
@@ -112,7 +117,6 @@ class Comparison:
     convolution: np.ndarray
     correlation: np.ndarray
     fft: np.ndarray
-    fft_correlation: np.ndarray
     conv_minus_corr: Difference
     conv_minus_fft: Difference
     predicted_difference: np.ndarray
@@ -125,6 +129,13 @@ class Comparison:
     spectrum_reused: bool = False
     backend: str = "cpu"
     backend_reason: str = ""
+    fft_correlate: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def fft_correlation(self) -> np.ndarray:
+        if self.fft_correlate is None:
+            raise AttributeError("this comparison was made without its FFT correlation")
+        return self.fft_correlate()
 
     @property
     def fft_within_tolerance(self) -> bool:
@@ -232,7 +243,7 @@ def compare(
     reused = spectrum is not None and spectrum.plan == plan and spectrum.backend.name == chosen.name
     if not reused:
         spectrum = ImageSpectrum(image, kernel.shape, **options)
-    fft, fft_correlation = spectrum.convolve_and_correlate(kernel)
+    fft = spectrum.convolve(kernel)
     times["fft"] = time.perf_counter() - start
 
     antisymmetric = _kernels.antisymmetric_part(kernel)
@@ -248,7 +259,7 @@ def compare(
         convolution=convolution,
         correlation=correlation,
         fft=fft,
-        fft_correlation=fft_correlation,
+        fft_correlate=functools.partial(spectrum.correlate, kernel.copy()),
         conv_minus_corr=conv_minus_corr,
         conv_minus_fft=Difference.between(convolution, fft),
         predicted_difference=predicted,
