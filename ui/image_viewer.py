@@ -41,6 +41,7 @@ import numpy as np
 import streamlit as st
 
 from ui import figures
+from ui.light_figures import RAMP_CSS
 
 __all__ = ["MAGIC", "build_payload", "image_viewer", "read_payload"]
 
@@ -194,7 +195,7 @@ _HTML = """
 </div>
 """
 
-_CSS = """
+_CSS = RAMP_CSS + """
 .iv {
   font-family: var(--st-font, "Source Sans Pro", sans-serif);
   color: var(--st-text-color, #31333f);
@@ -258,16 +259,6 @@ _CSS = """
   margin-top: 0.3rem;
   font-size: 0.9rem;
   text-align: center;
-}
-.iv-ramp {
-  height: 0.7rem;
-  border-radius: 2px;
-  border: 1px solid var(--st-border-color, #d5d7de);
-}
-.iv-ticks {
-  display: flex;
-  justify-content: space-between;
-  font-variant-numeric: tabular-nums;
 }
 .iv-readout {
   margin-top: 0.5rem;
@@ -413,9 +404,9 @@ function toImageData(p, lut) {
 function scaleNote(scale) {
   const box = el("div", "iv-scale");
   if (scale.ramp) {
-    const ramp = el("div", "iv-ramp");
+    const ramp = el("div", "ramp");
     ramp.style.background = `linear-gradient(to right, ${scale.ramp.join(", ")})`;
-    const ticks = el("div", "iv-ticks");
+    const ticks = el("div", "ticks");
     for (const t of scale.ticks) ticks.append(el("span", "", t));
     box.append(ramp, ticks);
   }

@@ -22,7 +22,22 @@ __all__ = ["bars", "bars_data", "matrices", "matrices_data"]
 
 _MAX_ANNOTATED_SIDE = 9
 
-_CSS = """
+#: Styles of a colour legend: a gradient bar (``.ramp``) over its tick labels (``.ticks``).
+RAMP_CSS = """
+.ramp {
+  height: 0.75rem;
+  border-radius: 2px;
+  border: 1px solid var(--st-border-color, #d5d7de);
+}
+.ticks {
+  display: flex;
+  justify-content: space-between;
+  font-size: 0.9rem;
+  font-variant-numeric: tabular-nums;
+}
+"""
+
+_CSS = RAMP_CSS + """
 .lf {
   font-family: var(--st-font, "Source Sans Pro", sans-serif);
   color: var(--st-text-color, #31333f);
@@ -55,17 +70,6 @@ _CSS = """
 }
 .lf-legend {
   margin-top: 0.8rem;
-}
-.lf-ramp {
-  height: 0.75rem;
-  border-radius: 2px;
-  border: 1px solid var(--st-border-color, #d5d7de);
-}
-.lf-ticks {
-  display: flex;
-  justify-content: space-between;
-  font-size: 0.9rem;
-  font-variant-numeric: tabular-nums;
 }
 .lf-bars-title {
   font-weight: 600;
@@ -109,9 +113,9 @@ function el(tag, cls, text) {
 
 function legend(data) {
   const box = el("div", "lf-legend");
-  const ramp = el("div", "lf-ramp");
+  const ramp = el("div", "ramp");
   ramp.style.background = `linear-gradient(to right, ${data.ramp.join(", ")})`;
-  const ticks = el("div", "lf-ticks");
+  const ticks = el("div", "ticks");
   for (const t of data.ticks) ticks.append(el("span", "", t));
   box.append(ramp, ticks);
   return box;
