@@ -2,12 +2,12 @@
 
 Every test starts a fresh session of ``app.py`` (with its query parameters when
 the test is about links), acts through the widgets, and checks what is shown:
-messages, metrics, the kernel line, and the Plotly figures' JSON.
+messages, metrics, the kernel line, the image viewers' binary payloads (pixels
+and hover values) and the kernel matrices' and timing bars' JSON.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
@@ -18,11 +18,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from filters import kernels
+from filters import convolve, kernels
+from ui import compare_view, state, widgets
+from ui.image_viewer import read_payload
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
-PNG_PREFIX = "data:image/png;base64,"
+COMPONENTS = ["differences", "input_view", "kernel_heatmaps", "results", "timing"]
+RESULT_TITLES = ["Convolution", "Correlation", "FFT"]
 DEFAULT_IMAGE = "437×512 colour"  # Grace Hopper, 512×600, previewed at 512 px
 SMALL = {"preview": "256"}  # 218×256: tests that need not the default size run faster
 
@@ -69,28 +72,57 @@ def button(at: AppTest, label: str):
     return found
 
 
-def figure(at: AppTest, key: str) -> dict:
-    (chart,) = [chart for chart in at.get("plotly_chart") if chart.key == key]
-    return json.loads(chart.proto.spec)
+def component_keys(at: AppTest) -> list[str]:
+    """The user keys of the custom components shown, sorted (a repeated key shows twice)."""
+    return sorted(element.proto.id.rsplit("-", 1)[-1] for element in at.get("bidi_component"))
 
 
-def panel_pictures(at: AppTest, key: str = "results") -> list[np.ndarray]:
-    """The pixels of each image panel of a figure, decoded from its PNG data URI."""
-    pictures = []
-    for trace in figure(at, key)["data"]:
-        if trace["type"] == "image":
-            assert trace["source"].startswith(PNG_PREFIX)
-            data = base64.b64decode(trace["source"][len(PNG_PREFIX) :])
-            pictures.append(np.asarray(Image.open(io.BytesIO(data))))
-    return pictures
+def component(at: AppTest, key: str):
+    """The one custom component (its ``BidiComponent`` proto) with this user key."""
+    (found,) = [e.proto for e in at.get("bidi_component") if e.proto.id.endswith(f"-{key}")]
+    return found
 
 
-def heatmap_z(spec: dict, index: int) -> np.ndarray:
-    value = spec["data"][index]["z"]
-    if isinstance(value, dict):
-        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return data.reshape([int(n) for n in value["shape"].split(",")])
-    return np.asarray(value, dtype=float)
+def viewer(at: AppTest, key: str) -> tuple[dict, list[tuple[np.ndarray, np.ndarray]]]:
+    """An image viewer's header and, per panel, its display pixels and hover values."""
+    proto = component(at, key)
+    assert proto.WhichOneof("data") == "bytes"
+    return read_payload(proto.bytes)
+
+
+def panels(at: AppTest, key: str = "results") -> list[dict]:
+    return viewer(at, key)[0]["panels"]
+
+
+def pictures(at: AppTest, key: str = "results") -> list[np.ndarray]:
+    """The display pixels of each panel of a viewer: uint8, height × width × channels."""
+    return [pixels for pixels, _ in viewer(at, key)[1]]
+
+
+def hover(at: AppTest, key: str = "results") -> list[np.ndarray]:
+    """The float32 values of each panel of a viewer, as sent for the hover read-out."""
+    return [values for _, values in viewer(at, key)[1]]
+
+
+def light_figure(at: AppTest, key: str) -> dict:
+    proto = component(at, key)
+    assert proto.WhichOneof("data") == "json"
+    return json.loads(proto.json)
+
+
+def matrix(at: AppTest, name: str) -> np.ndarray:
+    """One kernel matrix as shown, from its cells' exact values (6 significant digits)."""
+    (found,) = [m for m in light_figure(at, "kernel_heatmaps")["matrices"] if m["name"] == name]
+    exact = np.array([float(cell["exact"]) for cell in found["cells"]])
+    return exact.reshape(found["rows"], found["cols"])
+
+
+def assert_shown_kernel(at: AppTest, kernel: np.ndarray) -> None:
+    """The matrices K and flip(K) show this kernel and its flip."""
+    for name, expected in (("K", kernel), ("flip(K)", kernels.flip(kernel))):
+        shown_matrix = matrix(at, name)
+        assert shown_matrix.shape == expected.shape
+        np.testing.assert_allclose(shown_matrix, expected, rtol=5e-6, atol=0)
 
 
 def metric(at: AppTest, label: str, which: int) -> str:
@@ -108,7 +140,14 @@ def sidebar_text(at: AppTest) -> str:
     return "\n".join(values(at.sidebar.text))
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab of the kernel editor: only the open tab's widgets are built."""
+    at.session_state[widgets.KERNEL_TAB] = label
+    return shown(at.run())
+
+
 def apply_kernel_text(at: AppTest, text: str) -> AppTest:
+    open_tab(at, "Text")
     (area,) = at.text_area
     area.set_value(text)
     return shown(button(at, "Use this kernel").click().run())
@@ -129,28 +168,68 @@ def test_the_default_screen_teaches_with_the_gaussian_273(default_app: AppTest) 
         "5×5" in line and "sum (DC gain) **1**" in line and "symmetric under 180°: **yes**" in line
     )
     assert DEFAULT_IMAGE in sidebar_text(at)
-    assert {chart.key for chart in at.get("plotly_chart")} == {
-        "kernel_heatmaps",
-        "results",
-        "differences",
-        "timing",
-    }
+    assert component_keys(at) == COMPONENTS
+    assert len(at.get("plotly_chart")) == 0
     assert dict(at.query_params) == {}
 
 
-def test_the_results_figure_shows_four_linked_panels(default_app: AppTest) -> None:
+def test_the_results_viewers_show_four_linked_panels(default_app: AppTest) -> None:
     at = default_app
-    spec = figure(at, "results")
-    titles = [annotation["text"] for annotation in spec["layout"]["annotations"]]
-    assert len(titles) == 4
-    for title, word in zip(titles, ["Input", "Convolution", "Correlation", "FFT"], strict=True):
+    inputs, results = viewer(at, "input_view")[0], viewer(at, "results")[0]
+    assert [panel["title"] for panel in inputs["panels"]] == ["Input"]
+    titles = [panel["title"] for panel in results["panels"]]
+    assert len(titles) == 3
+    for title, word in zip(titles, RESULT_TITLES, strict=True):
         assert title.startswith(word)
-    pictures = panel_pictures(at)
-    assert [p.shape for p in pictures] == [(512, 437, 3)] * 4
-    np.testing.assert_array_equal(pictures[1], pictures[2])  # symmetric kernel: conv == corr
-    for axis in ("xaxis2", "xaxis3", "xaxis4"):
-        assert spec["layout"][axis]["matches"] == "x"
-    assert "bdata" in json.dumps(spec["data"][1])  # hover values travel as binary
+    every = inputs["panels"] + results["panels"]
+    assert [(p["rows"], p["cols"], p["origin"]) for p in every] == [(512, 437, [0, 0])] * 4
+    assert [p["channels"] for p in every] == [["R", "G", "B"]] * 4
+    assert [p.shape for p in pictures(at, "input_view") + pictures(at)] == [(512, 437, 3)] * 4
+    assert all(p.dtype == np.uint8 for p in pictures(at))
+    conv, corr, _ = pictures(at)
+    np.testing.assert_array_equal(conv, corr)  # symmetric kernel: conv == corr
+    # One group: zoom, pan and the hover cursor are shared by all the pictures.
+    assert inputs["group"] == results["group"] == viewer(at, "differences")[0]["group"]
+    assert inputs["row"] == results["row"]
+
+
+def test_the_hover_values_are_the_convolution_itself(default_app: AppTest) -> None:
+    at = default_app
+    image = at.session_state[state.IMAGE]
+    assert image.shape == (512, 437, 3)
+    (panel, *_), (values, corr_values, _) = panels(at), hover(at)
+    stride = panel["hover"]["stride"]
+    assert stride >= 1 and values.dtype == np.float32
+    expected = convolve(image, kernels.make("gaussian273"))[::stride, ::stride]
+    assert values.shape == expected.shape == (panel["hover"]["rows"], panel["hover"]["cols"], 3)
+    np.testing.assert_allclose(values, expected.astype(np.float32), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(values, corr_values)  # symmetric kernel
+    (input_values,) = hover(at, "input_view")
+    np.testing.assert_array_equal(input_values, image[::stride, ::stride].astype(np.float32))
+
+
+def test_the_difference_viewer_shows_three_maps(default_app: AppTest) -> None:
+    at = default_app
+    header, parts = viewer(at, "differences")
+    titles = [panel["title"] for panel in header["panels"]]
+    assert titles == ["conv − corr", "predicted: 2·(I ∗ A)", "conv − FFT"]
+    assert all(panel["picture"]["indexed"] for panel in header["panels"])
+    assert len(header["lut"]) % 3 == 0
+    for panel, (pixels, map_values) in zip(header["panels"], parts, strict=True):
+        assert pixels.shape == (512, 437, 1)
+        assert int(pixels.max()) < len(header["lut"]) // 3
+        assert map_values.dtype == np.float32
+        assert map_values.shape == (panel["hover"]["rows"], panel["hover"]["cols"], 3)
+    conv_minus_corr = parts[0][1]
+    assert not np.any(conv_minus_corr)  # symmetric kernel: no difference at all
+
+
+def test_the_kernel_matrices_show_k_its_flip_and_its_parts(default_app: AppTest) -> None:
+    at = default_app
+    names = [m["name"] for m in light_figure(at, "kernel_heatmaps")["matrices"]]
+    assert names == list(compare_view.kernel_parts(np.eye(2)))
+    assert_shown_kernel(at, kernels.make("gaussian273"))
+    np.testing.assert_array_equal(matrix(at, "A = (K − flip K)/2"), np.zeros((5, 5)))
 
 
 def test_the_default_numbers_and_exports_are_shown(default_app: AppTest) -> None:
@@ -165,7 +244,9 @@ def test_the_default_numbers_and_exports_are_shown(default_app: AppTest) -> None
         "download_convolution_npy",
         "download_kernel_csv",
     }
-    assert len(figure(at, "timing")["data"][0]["y"]) == 3
+    bars = light_figure(at, "timing")["bars"]
+    assert [bar["label"] for bar in bars] == ["convolution", "correlation", "fft"]
+    assert all(bar["value"] >= 0 and bar["text"].endswith(" ms") for bar in bars)
 
 
 # ---------------------------------------------------------------------------- quick picks
@@ -182,8 +263,10 @@ def test_an_asymmetric_quick_pick_flips_the_verdict(pick: str) -> None:
     assert any("conv − corr = 2·(I ∗ A) matches" in line for line in values(at.info))
     assert float(metric(at, "max |diff|", 0)) > 0
     assert "symmetric under 180°: **no**" in kernel_line(at)
-    conv, corr = panel_pictures(at)[1:3]
+    conv, corr, _ = pictures(at)
     assert not np.array_equal(conv, corr)
+    conv_values, corr_values, _ = hover(at)
+    assert not np.array_equal(conv_values, corr_values)
     assert "preset" in at.query_params
 
 
@@ -210,7 +293,7 @@ def test_bad_kernel_text_shows_the_parsers_message_and_keeps_the_results(
     assert where in error
     assert "identical" in values(at.success)[0]  # still the Gaussian, still computed
     assert "5×5" in kernel_line(at)
-    assert len(at.get("plotly_chart")) == 4
+    assert component_keys(at) == COMPONENTS
 
 
 def test_good_kernel_text_is_applied() -> None:
@@ -223,10 +306,11 @@ def test_good_kernel_text_is_applied() -> None:
 
 
 def test_resizing_the_grid_pads_the_kernel() -> None:
-    at = open_small()
+    at = open_tab(open_small(), "Grid")
     shown(at.number_input(key="grid_rows_0").set_value(7).run())
     assert values(at.error) == []
     assert "7×5" in kernel_line(at)
+    assert matrix(at, "K").shape == (7, 5)
 
 
 # ---------------------------------------------------------------------------- links
@@ -255,7 +339,7 @@ def test_a_shared_link_sets_every_widget_and_stays_in_the_url() -> None:
     assert "Astronaut" in sidebar_text(at) and "512×512" in sidebar_text(at)
     assert "3×5" in kernel_line(at)
     assert dict(at.query_params) == SHARED
-    assert panel_pictures(at)[1].shape == (512 + 2, 512 + 4, 3)  # "full" with a 3×5 kernel
+    assert pictures(at)[0].shape == (512 + 2, 512 + 4, 3)  # "full" with a 3×5 kernel
 
 
 def test_the_url_written_by_the_app_reproduces_the_screen() -> None:
@@ -321,7 +405,7 @@ def test_a_hostile_link_falls_back_with_a_warning(query, mentions, default) -> N
     if "kernel" in query or "preset" in query:
         expected_size = "5×5"
         assert expected_size in kernel_line(at)
-    assert len(at.get("plotly_chart")) == 4
+    assert component_keys(at) == COMPONENTS
     assert "identical" in values(at.success)[0]
 
 
@@ -345,21 +429,39 @@ def test_text_from_a_link_is_shown_literally_not_as_markdown() -> None:
 
 def test_output_size_changes_the_result_shape() -> None:
     at = open_small()
-    height, width, _ = panel_pictures(at)[0].shape
-    assert (height, width) == (256, 218)
-    assert [p.shape for p in panel_pictures(at)[1:]] == [(256, 218, 3)] * 3
+    (picture,) = pictures(at, "input_view")
+    assert picture.shape == (256, 218, 3)
+    assert [p.shape for p in pictures(at)] == [(256, 218, 3)] * 3
     shown(at.selectbox(key="output").set_value("full").run())
-    assert [p.shape for p in panel_pictures(at)[1:]] == [(260, 222, 3)] * 3
+    assert [p.shape for p in pictures(at)] == [(260, 222, 3)] * 3
     shown(at.selectbox(key="output").set_value("valid").run())
-    assert [p.shape for p in panel_pictures(at)[1:]] == [(252, 214, 3)] * 3
+    assert [p.shape for p in pictures(at)] == [(252, 214, 3)] * 3
     assert at.query_params["output"] == "valid"
+
+
+def test_a_full_output_is_placed_around_the_input() -> None:
+    at = open_small(preset="shift", dx="2", dy="-1", output="full")
+    kernel = kernels.make("shift", dx=2, dy=-1)
+    assert kernel.shape == (3, 5)
+    assert_shown_kernel(at, kernel)
+    (source,) = panels(at, "input_view")
+    assert source["origin"] == [0, 0]
+    origin = list(compare_view.output_origin(kernel.shape, "full"))
+    assert origin == [-1, -2]
+    for viewer_key in ("results", "differences"):
+        for panel in panels(at, viewer_key):
+            assert panel["origin"] == origin
+            assert panel["rows"] == source["rows"] + kernel.shape[0] - 1
+            assert panel["cols"] == source["cols"] + kernel.shape[1] - 1
+            assert panel["picture"]["height"] == panel["rows"]
+            assert panel["picture"]["width"] == panel["cols"]
 
 
 def test_the_boundary_changes_only_the_edges_of_the_result() -> None:
     at = open_small(preset="emboss")
-    reflect = panel_pictures(at)[1]
+    reflect = pictures(at)[0]
     shown(at.selectbox(key="boundary").set_value("constant").run())
-    constant = panel_pictures(at)[1]
+    constant = pictures(at)[0]
     assert not np.array_equal(reflect, constant)
     np.testing.assert_array_equal(reflect[2:-2, 2:-2], constant[2:-2, 2:-2])
     assert at.query_params["boundary"] == "constant"
@@ -386,7 +488,8 @@ def test_grey_makes_the_image_two_dimensional() -> None:
     assert "218×256 colour" in sidebar_text(at)
     shown(at.radio(key="colour").set_value("grey").run())
     assert "218×256 grey" in sidebar_text(at)
-    assert [p.shape for p in panel_pictures(at)] == [(256, 218)] * 4
+    assert [p.shape for p in pictures(at, "input_view") + pictures(at)] == [(256, 218, 1)] * 4
+    assert [p["channels"] for p in panels(at, "input_view") + panels(at)] == [[""]] * 4
     assert at.query_params["colour"] == "grey"
 
 
@@ -423,9 +526,9 @@ def test_normalising_scales_the_kernel_to_sum_one() -> None:
 def test_flip_turns_the_kernel_and_reset_restores_the_gaussian() -> None:
     at = open_small(preset="emboss")
     emboss = kernels.make("emboss")
-    np.testing.assert_array_equal(heatmap_z(figure(at, "kernel_heatmaps"), 0), emboss)
+    assert_shown_kernel(at, emboss)
     shown(button(at, "Flip 180°").click().run())
-    np.testing.assert_array_equal(heatmap_z(figure(at, "kernel_heatmaps"), 0), kernels.flip(emboss))
+    assert_shown_kernel(at, kernels.flip(emboss))
     assert at.query_params["kernel"] == "2,1,0;1,1,-1;0,-1,-2"
     shown(button(at, "Reset").click().run())
     assert "5×5" in kernel_line(at)
@@ -449,7 +552,7 @@ def test_an_uploaded_image_is_filtered_and_reproduced_as_itself() -> None:
     shown(at.file_uploader(key="upload").upload("mine.png", _png(40, 60), "image/png").run())
     assert values(at.error) == []
     assert "mine.png" in sidebar_text(at) and "60×40" in sidebar_text(at)
-    assert [p.shape for p in panel_pictures(at)] == [(40, 60, 3)] * 4
+    assert [p.shape for p in pictures(at, "input_view") + pictures(at)] == [(40, 60, 3)] * 4
     (code,) = values(at.code)
     assert "load_sample" not in code  # the snippet must not claim a sample was used
 
@@ -461,4 +564,4 @@ def test_a_bad_upload_shows_an_error_and_keeps_the_last_good_image() -> None:
     (error,) = values(at.error)
     assert "not an image" in error
     assert "Showing the last good image." in values(at.sidebar.info)
-    assert len(at.get("plotly_chart")) == 4
+    assert component_keys(at) == COMPONENTS

@@ -145,10 +145,13 @@ def build_payload(
         entry["picture"]["range"] = place(pixels)
         entry["hover"]["range"] = place(hover)
         entries.append(entry)
+    # The browser redraws only when the id changes, so it covers everything shown:
+    # every header entry (titles, sizes, origins, scales, picture digests), the
+    # hover values and the options.
     identity = hashlib.blake2b(digest_size=8)
-    for entry in entries:
-        identity.update(entry["digest"].encode())
-        identity.update(json.dumps(entry["scale"]).encode())
+    identity.update(json.dumps([group, row, hint, max_height, entries], sort_keys=True).encode())
+    for _entry, _pixels, hover in parts:
+        identity.update(hover)
     header = {
         "group": group,
         "row": row,
