@@ -19,7 +19,7 @@ What it does
      (each click really changes the kernel; after the first pair the app's
      ``compute.comparison`` cache already holds both results, so this series
      mostly measures building, sending and drawing the page);
-   * ``new random`` — the kernel editor's "Random" button, a new random 5×5 kernel
+   * ``new random`` — the kernel editor's "Randomise" button, a new random 5×5 kernel
      each click (nothing cached: the convolution, correlation and FFT are computed).
 
    Each series begins with two unmeasured warm-up edits.
@@ -371,19 +371,17 @@ def _edit(
 
 
 def _timing_chart(page: Any) -> dict[str, float]:
-    """The app's own compute times for this edit, read from its timing chart (seconds)."""
-    bars = page.evaluate(
-        """() => {
-            const plot = document.querySelector('.st-key-timing .js-plotly-plot');
-            const trace = plot && plot.data && plot.data[0];
-            if (!trace) return null;
-            return {names: Array.from(trace.y), ms: Array.from(trace.x)};
-        }"""
-    )
-    if not bars:
-        return {}
-    times = {f"app_{name}": ms / 1000 for name, ms in zip(bars["names"], bars["ms"], strict=True)}
-    times["app_compute"] = sum(times.values())
+    """The app's own compute times for this edit, read from its timing bars (seconds)."""
+    rows = page.locator(".st-key-timing [data-ms]")
+    times = {
+        f"app_{rows.nth(i).get_attribute('data-label')}": float(
+            rows.nth(i).get_attribute("data-ms")
+        )
+        / 1000
+        for i in range(rows.count())
+    }
+    if times:
+        times["app_compute"] = sum(times.values())
     return times
 
 
@@ -420,9 +418,8 @@ def browser_side(size: int, repeats: int, png: bytes) -> dict[str, list[dict[str
             return lambda: page.get_by_role("button", name=name, exact=True).click()
 
         def random_kernel() -> None:
-            # The editor's "Random" (not the quick pick of the same name): a new seed.
-            buttons = page.get_by_role("button", name="Random", exact=True)
-            buttons.last.click()
+            # The editor's "Randomise": a new random kernel of the same size every time.
+            page.get_by_role("button", name="Randomise", exact=True).click()
 
         for index in range(repeats + 2):
             marks = _edit(page, frames, quick(index), timeout_ms)

@@ -37,7 +37,9 @@ RAMP_CSS = """
 }
 """
 
-_CSS = RAMP_CSS + """
+_CSS = (
+    RAMP_CSS
+    + """
 .lf {
   font-family: var(--st-font, "Source Sans Pro", sans-serif);
   color: var(--st-text-color, #31333f);
@@ -102,6 +104,7 @@ _CSS = RAMP_CSS + """
   white-space: nowrap;
 }
 """
+)
 
 _JS = r"""
 function el(tag, cls, text) {
@@ -150,6 +153,8 @@ function drawBars(root, data) {
   const top = Math.max(...data.bars.map((b) => b.value), 1e-12);
   for (const b of data.bars) {
     const row = el("div", "lf-bar-row");
+    row.dataset.label = b.label;
+    row.dataset.ms = String(b.value);
     const track = el("div", "lf-bar-track");
     const bar = el("div", "lf-bar");
     bar.style.width = `${(78 * b.value) / top}%`;

@@ -336,10 +336,10 @@ def _actions() -> None:
         on_click=lambda: _apply_kernel(demo().kernel().T.copy()),
     )
     columns[3].button(
-        "Random",
+        "Randomise",
         on_click=_random_asymmetric,
         width="stretch",
-        help="A random asymmetric kernel.",
+        help="A random asymmetric kernel of the current size.",
     )
     columns[4].button(
         "Reset",
