@@ -1107,7 +1107,7 @@ def symmetric_part(kernel: object) -> np.ndarray:
         :func:`antisymmetric_part` ``A``. Convolution and correlation agree on ``S``.
     """
     matrix = validate_kernel(kernel, max_size=None)
-    return (matrix + matrix[::-1, ::-1]) / 2
+    return _half_sum(matrix, matrix[::-1, ::-1])
 
 
 def antisymmetric_part(kernel: object) -> np.ndarray:
@@ -1126,7 +1126,17 @@ def antisymmetric_part(kernel: object) -> np.ndarray:
         for ``A``.
     """
     matrix = validate_kernel(kernel, max_size=None)
-    return (matrix - matrix[::-1, ::-1]) / 2
+    return _half_sum(matrix, -matrix[::-1, ::-1])
+
+
+def _half_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(a + b) / 2``, also where ``a + b`` overflows (entries near the float limit)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        half = (a + b) / 2
+    overflowed = ~np.isfinite(half)
+    if overflowed.any():
+        half[overflowed] = a[overflowed] / 2 + b[overflowed] / 2
+    return half
 
 
 def _check_tolerance(name: str, value: float) -> float:

@@ -19,7 +19,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from filters import convolve, kernels
-from ui import compare_view, state, widgets
+from ui import compare_view, figures, state, widgets
 from ui.image_viewer import read_payload
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -197,13 +197,17 @@ def test_the_hover_values_are_the_convolution_itself(default_app: AppTest) -> No
     at = default_app
     image = at.session_state[state.IMAGE]
     assert image.shape == (512, 437, 3)
-    (panel, *_), (values, corr_values, _) = panels(at), hover(at)
+    (panel, *_), (values, corr_values, fft_values) = panels(at), hover(at)
     stride = panel["hover"]["stride"]
     assert stride >= 1 and values.dtype == np.float32
+    # Every pixel up to the budget, then the smallest stride that keeps to about it.
+    numbers = image.size
+    assert (stride - 1) ** 2 * figures.HOVER_BUDGET < numbers <= stride**2 * figures.HOVER_BUDGET
     expected = convolve(image, kernels.make("gaussian273"))[::stride, ::stride]
     assert values.shape == expected.shape == (panel["hover"]["rows"], panel["hover"]["cols"], 3)
     np.testing.assert_allclose(values, expected.astype(np.float32), rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(values, corr_values)  # symmetric kernel
+    np.testing.assert_allclose(fft_values, values, rtol=0, atol=1e-6)
     (input_values,) = hover(at, "input_view")
     np.testing.assert_array_equal(input_values, image[::stride, ::stride].astype(np.float32))
 
@@ -294,6 +298,16 @@ def test_bad_kernel_text_shows_the_parsers_message_and_keeps_the_results(
     assert "identical" in values(at.success)[0]  # still the Gaussian, still computed
     assert "5×5" in kernel_line(at)
     assert component_keys(at) == COMPONENTS
+
+
+def test_kernel_values_beyond_the_bound_are_refused_plainly() -> None:
+    at = open_small()
+    apply_kernel_text(at, "1e308 0 0; 0 0 0; 0 0 -1e308")
+    (error,) = values(at.error)
+    assert "within ±1e+06" in error and "1e+308" in error
+    assert "identical" in values(at.success)[0]  # still the Gaussian
+    assert "5×5" in kernel_line(at)
+    assert at.exception == []
 
 
 def test_good_kernel_text_is_applied() -> None:
@@ -432,10 +446,13 @@ def test_output_size_changes_the_result_shape() -> None:
     (picture,) = pictures(at, "input_view")
     assert picture.shape == (256, 218, 3)
     assert [p.shape for p in pictures(at)] == [(256, 218, 3)] * 3
+    assert [p["origin"] for p in panels(at)] == [[0, 0]] * 3
     shown(at.selectbox(key="output").set_value("full").run())
     assert [p.shape for p in pictures(at)] == [(260, 222, 3)] * 3
+    assert [p["origin"] for p in panels(at)] == [[-2, -2]] * 3  # 2 pixels before the input
     shown(at.selectbox(key="output").set_value("valid").run())
     assert [p.shape for p in pictures(at)] == [(252, 214, 3)] * 3
+    assert [p["origin"] for p in panels(at)] == [[2, 2]] * 3  # 2 pixels into it
     assert at.query_params["output"] == "valid"
 
 

@@ -736,3 +736,13 @@ def test_validate_kernel_returns_a_float64_copy_and_honours_max_size():
     assert kernels.validate_kernel(np.ones((70, 2)), max_size=None).shape == (70, 2)
     with pytest.raises(FiltersError, match="kernel is 3×3; at most 2×2"):
         kernels.validate_kernel(np.ones((3, 3)), max_size=2)
+
+
+def test_parts_of_kernels_near_the_float_limit_do_not_overflow():
+    kernel = np.array([[1e308, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, -1e308]])
+    symmetric = kernels.symmetric_part(kernel)
+    antisymmetric = kernels.antisymmetric_part(kernel)
+    assert np.all(np.isfinite(symmetric)) and np.all(np.isfinite(antisymmetric))
+    np.testing.assert_array_equal(antisymmetric[0, 0], 1e308)
+    np.testing.assert_array_equal(symmetric[0, 0], 0.0)
+    np.testing.assert_array_equal(symmetric + antisymmetric, kernel)

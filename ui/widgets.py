@@ -275,6 +275,16 @@ def _rerun() -> None:
 
 
 def _apply_kernel(kernel: np.ndarray, message: str | None = None) -> None:
+    largest = float(np.max(np.abs(kernel))) if np.size(kernel) else 0.0
+    if largest > state.MAX_URL_NUMBER:
+        # Beyond this the filtered values can overflow; links, the canvas and the
+        # editor share the bound.
+        st.session_state[_KERNEL_MESSAGE] = (
+            "error",
+            f"Kernel values must lie within ±{state.MAX_URL_NUMBER:g}; the largest "
+            f"here is {largest:.3g}. The kernel was not changed.",
+        )
+        return
     set_demo(demo().with_kernel(kernel))
     if message:
         st.session_state[_KERNEL_MESSAGE] = ("info", message)
