@@ -8,6 +8,7 @@ from filters import algebra, images, kernels
 from ui import algebra_figures, figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
+from ui.image_viewer import image_viewer
 
 ensure_app_frame()
 
@@ -116,19 +117,17 @@ def _commutativity(checks: list[algebra.Check]) -> None:
     for check in rows:
         _verdict(check)
     naive, rotated = rows[1], rows[2]
-    st.plotly_chart(
-        figures.image_row(
-            _result_panels(
-                {
-                    "I ⋆ K": naive.lhs,
-                    "K ⋆ I: upside down": naive.rhs,
-                    "R(K ⋆ I)": rotated.rhs,
-                }
-            ),
-            height=380,
+    image_viewer(
+        _result_panels(
+            {
+                "I ⋆ K": naive.lhs,
+                "K ⋆ I: upside down": naive.rhs,
+                "R(K ⋆ I)": rotated.rhs,
+            }
         ),
-        width="stretch",
         key="algebra_commutativity_chart",
+        group="algebra_commutativity_chart",
+        max_height=320,
     )
     st.caption(
         "Full output with zero padding, so both orders sum exactly the same products. "
@@ -145,19 +144,17 @@ def _associativity(checks: list[algebra.Check]) -> None:
     for check in rows:
         _verdict(check)
     naive, true = rows[1], rows[2]
-    st.plotly_chart(
-        figures.image_row(
-            _result_panels(
-                {
-                    "(I ⋆ K₁) ⋆ K₂": naive.lhs,
-                    "I ⋆ (K₁ ⋆ K₂)": naive.rhs,
-                    "I ⋆ (K₁ ∗ K₂)": true.rhs,
-                }
-            ),
-            height=380,
+    image_viewer(
+        _result_panels(
+            {
+                "(I ⋆ K₁) ⋆ K₂": naive.lhs,
+                "I ⋆ (K₁ ⋆ K₂)": naive.rhs,
+                "I ⋆ (K₁ ∗ K₂)": true.rhs,
+            }
         ),
-        width="stretch",
         key="algebra_associativity_chart",
+        group="algebra_associativity_chart",
+        max_height=320,
     )
     st.caption(
         "Two correlations in a row equal one correlation with the *convolution* of the kernels. "
@@ -273,19 +270,17 @@ def _impulse(k1: np.ndarray, k2: np.ndarray) -> None:
                 f"δ {symbol} K differs from {expected}: max |crop − {expected}| = "
                 f"{result.max_abs_error:.3g}, max |rest| = {result.outside_max:.3g}.",
             )
-    st.plotly_chart(
-        figures.image_row(
-            _result_panels(
-                {
-                    f"impulse δ ({size}×{size})": convolved.image,
-                    "δ ∗ K": convolved.response,
-                    "δ ⋆ K": correlated.response,
-                }
-            ),
-            height=380,
+    image_viewer(
+        _result_panels(
+            {
+                f"impulse δ ({size}×{size})": convolved.image,
+                "δ ∗ K": convolved.response,
+                "δ ⋆ K": correlated.response,
+            }
         ),
-        width="stretch",
         key="algebra_impulse_images",
+        group="algebra_impulse_images",
+        max_height=320,
     )
     st.caption(
         "A single bright pixel filtered with zero padding and direct sums: convolution stamps "

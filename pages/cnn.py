@@ -11,6 +11,7 @@ from filters import FiltersError, cnn, kernels
 from ui import cnn_figures, figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
+from ui.image_viewer import image_viewer
 
 ensure_app_frame()
 
@@ -350,18 +351,16 @@ def _page() -> None:
     )
 
     output = cnn.correlation_layer(x, result.weights, result.bias)
-    st.plotly_chart(
-        figures.image_row(
-            [
-                figures.Panel("Input x", x, signed=True),
-                figures.Panel("Target t = x ∗ K", target, signed=True),
-                figures.Panel("Layer output x ⋆ W + b", output, signed=True),
-                figures.Panel("Output − (x ∗ K)", output - clean, signed=True),
-            ],
-            height=380,
-        ),
-        width="stretch",
+    image_viewer(
+        [
+            figures.Panel("Input x", x, signed=True),
+            figures.Panel("Target t = x ∗ K", target, signed=True),
+            figures.Panel("Layer output x ⋆ W + b", output, signed=True),
+            figures.Panel("Output − (x ∗ K)", output - clean, signed=True),
+        ],
         key="cnn_images",
+        group="cnn_images",
+        max_height=320,
     )
     gap = float(np.max(np.abs(output - clean)))
     scale = float(np.max(np.abs(clean))) or 1.0

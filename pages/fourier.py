@@ -14,6 +14,7 @@ from ui import compute, figures, state, widgets
 from ui import fourier_figures as ff
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
+from ui.image_viewer import cached_viewer
 
 ensure_app_frame()
 
@@ -241,33 +242,29 @@ def spectra_section(grey: np.ndarray, kernel: np.ndarray, current: state.Demo) -
             ("log(1+|ℱ{I}·ℱ{K}|)", result.product),
         ]
 
-        def spectra_figure() -> go.Figure:
-            panels = [
+        def spectra_panels() -> list[figures.Panel]:
+            return [
                 figures.Panel(title, fourier.centred_log_magnitude(values), display="rescale")
                 for title, values in spectra
             ]
-            return figures.image_row(panels, height=420)
 
         inputs = (*kernel_identity(kernel), boundary)
-        chart("fourier_spectra", inputs, spectra_figure)
+        cached_viewer("fourier_spectra", inputs, spectra_panels)
         st.caption(
             "Centred spectra (zero frequency in the middle), log(1+|F|), each scaled to its own "
             "range. Multiplying by the kernel's spectrum keeps what it passes and dims the rest."
         )
-        chart(
+        cached_viewer(
             "fourier_inverse",
             (*inputs, current.display),
-            lambda: figures.image_row(
-                result_panels(
-                    [
-                        "ℱ⁻¹(ℱ{I}·ℱ{K})",
-                        f"convolve, boundary={result.direct_boundary}",
-                        "difference",
-                    ],
-                    [result.via_fft, result.direct, result.difference],
-                    current.display,
-                ),
-                height=420,
+            lambda: result_panels(
+                [
+                    "ℱ⁻¹(ℱ{I}·ℱ{K})",
+                    f"convolve, boundary={result.direct_boundary}",
+                    "difference",
+                ],
+                [result.via_fft, result.direct, result.difference],
+                current.display,
             ),
         )
         columns = st.columns(3)
@@ -356,21 +353,18 @@ def circular_section(grey: np.ndarray, kernel: np.ndarray, current: state.Demo) 
         band = fourier.boundary_band(grey.shape, wrap_kernel.shape)
         inside = np.abs(difference[~band]).max() if (~band).any() else 0.0
         in_band = np.abs(difference[band]).max() if band.any() else 0.0
-        chart(
+        cached_viewer(
             "fourier_wrap",
             (*kernel_identity(wrap_kernel), current.boundary, current.display),
-            lambda: figures.image_row(
-                result_panels(
-                    [
-                        f"no padding (FFT at {circular.fft_shape[0]}×{circular.fft_shape[1]})",
-                        f"padded by {current.boundary} (FFT at "
-                        f"{padded.fft_shape[0]}×{padded.fft_shape[1]})",
-                        "no padding − padded",
-                    ],
-                    [circular.via_fft, padded.via_fft, difference],
-                    current.display,
-                ),
-                height=420,
+            lambda: result_panels(
+                [
+                    f"no padding (FFT at {circular.fft_shape[0]}×{circular.fft_shape[1]})",
+                    f"padded by {current.boundary} (FFT at "
+                    f"{padded.fft_shape[0]}×{padded.fft_shape[1]})",
+                    "no padding − padded",
+                ],
+                [circular.via_fft, padded.via_fft, difference],
+                current.display,
             ),
         )
         columns = st.columns(3)
@@ -401,20 +395,17 @@ def correlation_section(grey: np.ndarray, kernel: np.ndarray, current: state.Dem
         padded = theorem_for(grey, kernel, current.boundary, correlation=True)
         circular = theorem_for(grey, kernel, None, correlation=True)
         convolution = theorem_for(grey, kernel, current.boundary)
-        chart(
+        cached_viewer(
             "fourier_correlation",
             (*kernel_identity(kernel), current.boundary, current.display),
-            lambda: figures.image_row(
-                result_panels(
-                    [
-                        "ℱ⁻¹(ℱ{I}·conj ℱ{K})",
-                        f"correlate, boundary={current.boundary}",
-                        "difference",
-                    ],
-                    [padded.via_fft, padded.direct, padded.difference],
-                    current.display,
-                ),
-                height=420,
+            lambda: result_panels(
+                [
+                    "ℱ⁻¹(ℱ{I}·conj ℱ{K})",
+                    f"correlate, boundary={current.boundary}",
+                    "difference",
+                ],
+                [padded.via_fft, padded.direct, padded.difference],
+                current.display,
             ),
         )
         gap = float(np.max(np.abs(convolution.direct - padded.direct)))
@@ -508,10 +499,10 @@ def deconvolution_section(grey: np.ndarray, kernel: np.ndarray) -> None:
             figures.Panel(f"Wiener, K = {nsr:.2g}", restored),
         ]
         inputs = (*kernel_identity(blur), float(noise), int(seed))
-        chart(
+        cached_viewer(
             "fourier_deconvolution",
             (*inputs, nsr),
-            lambda: figures.image_row(panels, height=400),
+            lambda: panels,
         )
         curve = found["curve"]
         best = int(np.argmax(curve))

@@ -8,6 +8,7 @@ from ui import compute, figures, state, widgets
 from ui import performance_figures as timing_figures
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
+from ui.image_viewer import image_viewer
 
 ensure_app_frame()
 
@@ -151,18 +152,16 @@ def question_flip(image, image_key: str, kernel, current: state.Demo, name: str)
     )
     corr_minus_conv = emboss.correlation - emboss.convolution
     limit = figures.signed_limit(corr_minus_conv)
-    st.plotly_chart(
-        figures.image_row(
-            [
-                figures.Panel("emboss: I ∗ K", emboss.convolution, display="clip"),
-                figures.Panel("emboss: I ⋆ K", emboss.correlation, display="clip"),
-                figures.Panel("I ⋆ K − I ∗ K", corr_minus_conv, True, limit=limit),
-                figures.Panel("2·(I ⋆ A)", predicted, True, limit=limit),
-            ],
-            height=340,
-        ),
-        width="stretch",
+    image_viewer(
+        [
+            figures.Panel("emboss: I ∗ K", emboss.convolution, display="clip"),
+            figures.Panel("emboss: I ⋆ K", emboss.correlation, display="clip"),
+            figures.Panel("I ⋆ K − I ∗ K", corr_minus_conv, True, limit=limit),
+            figures.Panel("2·(I ⋆ A)", predicted, True, limit=limit),
+        ],
         key="questions_emboss",
+        group="questions_emboss",
+        max_height=280,
     )
     links = st.columns(2)
     links[0].page_link(

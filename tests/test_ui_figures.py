@@ -5,15 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import json
-import math
 
 import numpy as np
-import pytest
 from PIL import Image
 from plotly.colors import get_colorscale, sample_colorscale
 
-import filters
-from filters import images, kernels, samples
+from filters import images, kernels
 from ui import figures
 from ui.figures import Panel
 
@@ -61,148 +58,6 @@ def _smooth_rgb(height: int, width: int) -> np.ndarray:
     return np.stack([x, y, 0.5 + 0.5 * np.sin(6 * x) * np.cos(4 * y)], axis=-1)
 
 
-@pytest.fixture(scope="module")
-def photo_panels() -> list[Panel]:
-    """What the Compare page shows for a 512×512 colour photograph and the default kernel."""
-    image = samples.load_sample("astronaut")
-    assert image.shape == (512, 512, 3)
-    kernel = kernels.make("gaussian273")
-    result = filters.compare(image, kernel)
-    return [
-        Panel("Input", image),
-        Panel("Convolution", result.convolution),
-        Panel("Correlation", result.correlation),
-        Panel("FFT", result.fft),
-    ]
-
-
-# ---------------------------------------------------------------------------- image_row
-
-
-def test_each_panel_is_sent_as_a_png_of_its_pixels() -> None:
-    grey = np.linspace(0, 1, 30 * 40).reshape(30, 40)
-    rgb = _smooth_rgb(30, 40)
-    signed = grey - 0.5
-    panels = [Panel("grey", grey), Panel("rgb", rgb), Panel("signed", signed, signed=True)]
-    spec = _figure_json(figures.image_row(panels))
-    pictures = _traces(spec, "image")
-    assert len(pictures) == 3
-    for panel, picture in zip(panels, pictures, strict=True):
-        assert picture["source"].startswith(PNG_PREFIX)
-        assert "z" not in picture
-        np.testing.assert_array_equal(_png_pixels(picture["source"]), figures.panel_rgb(panel))
-    assert _png_pixels(pictures[0]["source"]).shape == (30, 40)
-    assert _png_pixels(pictures[1]["source"]).shape == (30, 40, 3)
-    assert _png_pixels(pictures[2]["source"]).shape == (30, 40, 3)
-
-
-def test_subplot_titles_are_the_panel_titles() -> None:
-    panels = [Panel(title, np.zeros((8, 8))) for title in ("Input", "Convolution", "FFT")]
-    spec = _figure_json(figures.image_row(panels))
-    assert [a["text"] for a in spec["layout"]["annotations"]] == ["Input", "Convolution", "FFT"]
-
-
-def test_all_panels_zoom_and_pan_together() -> None:
-    panels = [Panel(str(i), np.zeros((8, 10))) for i in range(4)]
-    layout = _figure_json(figures.image_row(panels))["layout"]
-    for index in range(2, 5):
-        assert layout[f"xaxis{index}"]["matches"] == "x"
-        assert layout[f"yaxis{index}"]["matches"] == "y"
-    assert layout["yaxis"]["autorange"] == "reversed"  # row 0 at the top, like an image
-    assert layout["yaxis"]["scaleanchor"] == "x"  # square pixels
-
-
-def test_hover_layers_carry_the_true_values_as_binary_arrays() -> None:
-    rng = np.random.default_rng(0)
-    grey = rng.standard_normal((20, 30))
-    rgb = rng.random((20, 30, 3))
-    spec = _figure_json(figures.image_row([Panel("grey", grey), Panel("rgb", rgb)]))
-    hover_grey, hover_rgb = _traces(spec, "heatmap")
-    assert isinstance(hover_grey["z"], dict) and "bdata" in hover_grey["z"]
-    np.testing.assert_array_equal(_typed_array(hover_grey["z"]), grey.astype(np.float32))
-    np.testing.assert_array_equal(_typed_array(hover_grey["x"]), np.arange(30))
-    np.testing.assert_array_equal(_typed_array(hover_grey["y"]), np.arange(20))
-    assert isinstance(hover_rgb["customdata"], dict) and "bdata" in hover_rgb["customdata"]
-    np.testing.assert_array_equal(_typed_array(hover_rgb["customdata"]), rgb.astype(np.float32))
-    for name in ("R", "G", "B"):
-        assert name in hover_rgb["hovertemplate"]
-    for layer in (hover_grey, hover_rgb):
-        assert layer["opacity"] == 0  # invisible: the PNG is what is seen
-        assert "sampled" not in layer["hovertemplate"]  # small panels: every pixel
-
-
-def test_big_panels_are_sampled_at_the_coordinates_they_name() -> None:
-    values = np.arange(1200 * 900, dtype=np.float64).reshape(1200, 900) / 1e6
-    spec = _figure_json(figures.image_row([Panel("big", values)]))
-    (layer,) = _traces(spec, "heatmap")
-    stride = math.ceil(math.sqrt(values.size / figures.HOVER_BUDGET))
-    assert stride > 1
-    z = _typed_array(layer["z"])
-    xs, ys = _typed_array(layer["x"]), _typed_array(layer["y"])
-    assert z.size <= figures.HOVER_BUDGET
-    np.testing.assert_array_equal(xs, np.arange(0, 900, stride))
-    np.testing.assert_array_equal(ys, np.arange(0, 1200, stride))
-    np.testing.assert_array_equal(z, values[np.ix_(ys, xs)].astype(np.float32))
-    assert f"1 pixel in {stride}×{stride}" in layer["hovertemplate"]
-
-
-def test_big_colour_panels_keep_every_channel_within_the_hover_budget() -> None:
-    values = _smooth_rgb(700, 500)
-    spec = _figure_json(figures.image_row([Panel("big", values)]))
-    (layer,) = _traces(spec, "heatmap")
-    customdata = _typed_array(layer["customdata"])
-    assert customdata.shape[2] == 3
-    assert customdata.size <= figures.HOVER_BUDGET
-    xs, ys = _typed_array(layer["x"]), _typed_array(layer["y"])
-    np.testing.assert_array_equal(customdata, values[np.ix_(ys, xs)].astype(np.float32))
-    assert "sampled" in layer["hovertemplate"]
-
-
-def test_four_photo_panels_are_far_lighter_than_plain_numbers(photo_panels) -> None:
-    text = figures.image_row(photo_panels).to_json()
-    spec = json.loads(text)
-    assert "bdata" in text
-    assert _longest_plain_number_list(spec) < 1000
-    assert len(text) < _plain_json_size(photo_panels) / 4
-
-
-def _plain_json_size(panels: list[Panel]) -> float:
-    """What the panels' values would take as JSON numbers at hover precision (estimated)."""
-    total = 0.0
-    for panel in panels:
-        values = panel.values.ravel()
-        sample = [float(f"{v:.5g}") for v in values[:: max(1, values.size // 5000)]]
-        total += values.size * (len(json.dumps(sample)) - 1) / len(sample)
-    return total
-
-
-def test_four_photo_panels_fit_in_6_mb(photo_panels) -> None:
-    """The page's budget for one row of four 512×512 colour panels."""
-    size = len(figures.image_row(photo_panels).to_json())
-    assert size < 6_000_000, f"{size / 1e6:.2f} MB"
-
-
-def test_signed_panels_get_a_colour_bar_centred_at_zero() -> None:
-    values = np.linspace(-0.3, 2.0, 64).reshape(8, 8)
-    panels = [Panel("plain", np.abs(values)), Panel("signed", values, signed=True)]
-    spec = _figure_json(figures.image_row(panels))
-    plain, signed = _traces(spec, "heatmap")
-    assert not plain.get("showscale")
-    assert signed["showscale"] is True
-    assert signed["zmin"] == -signed["zmax"] == pytest.approx(-2.0)
-    assert "colorbar" in signed
-
-
-def test_a_given_limit_sets_the_signed_colour_range() -> None:
-    values = np.linspace(-1, 1, 16).reshape(4, 4)
-    spec = _figure_json(figures.image_row([Panel("s", values, signed=True, limit=5.0)]))
-    (layer,) = _traces(spec, "heatmap")
-    assert (layer["zmin"], layer["zmax"]) == (-5.0, 5.0)
-    colours = figures.panel_rgb(Panel("s", values, signed=True, limit=5.0))
-    middle = figures._DIVERGING_LUT[figures._LUT_SIZE // 2]
-    assert np.abs(colours.astype(int) - middle).max() < 60  # ±1 of ±5: close to the middle
-
-
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -237,7 +92,7 @@ def test_panel_rgb_diverging_maps_zero_to_the_middle_colour() -> None:
     values = np.array([[-2.0, 0.0, 2.0]])
     picture = figures.panel_rgb(Panel("s", values, signed=True))
     assert picture.shape == (1, 3, 3)
-    lut = figures._DIVERGING_LUT
+    lut = figures.DIVERGING_LUT
     np.testing.assert_array_equal(picture[0, 0], lut[0])
     np.testing.assert_array_equal(picture[0, 2], lut[-1])
     middle = sample_colorscale(get_colorscale(figures.DIVERGING), [0.5])[0]
@@ -256,8 +111,8 @@ def test_panel_rgb_diverging_colour_follows_the_channel_mean() -> None:
     values[1, 1] = [1.0, 1.0, 1.0]
     picture = figures.panel_rgb(Panel("s", values, signed=True))
     assert picture.shape == (2, 2, 3)
-    np.testing.assert_array_equal(picture[0, 0], figures._DIVERGING_LUT[0])
-    np.testing.assert_array_equal(picture[1, 1], figures._DIVERGING_LUT[-1])
+    np.testing.assert_array_equal(picture[0, 0], figures.DIVERGING_LUT[0])
+    np.testing.assert_array_equal(picture[1, 1], figures.DIVERGING_LUT[-1])
 
 
 def test_png_data_uri_round_trips() -> None:
@@ -298,14 +153,3 @@ def test_kernel_heatmaps_of_an_all_zero_kernel_still_build() -> None:
     spec = _figure_json(figures.kernel_heatmaps({"A": np.zeros((3, 3))}))
     (trace,) = _traces(spec, "heatmap")
     assert trace["zmax"] == 1.0
-
-
-def test_timing_bars() -> None:
-    times = {"convolution": 0.012, "correlation": 0.0105, "fft": 0.003}
-    spec = _figure_json(figures.timing_bars(times, backend="cpu"))
-    (bars,) = spec["data"]
-    assert bars["type"] == "bar" and bars["orientation"] == "h"
-    assert list(bars["y"]) == list(times)
-    np.testing.assert_allclose(_typed_array(bars["x"]), [12.0, 10.5, 3.0])
-    assert list(bars["text"]) == ["12.0 ms", "10.5 ms", "3.0 ms"]
-    assert "CPU" in spec["layout"]["title"]["text"]

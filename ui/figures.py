@@ -1,10 +1,11 @@
-"""Plotly figure builders shared by the pages.
+"""Picture panels and the figure pieces shared by the pages.
 
-Images travel to the browser as PNGs (a data URI per panel), not as millions of
-JSON numbers. Hover values come from an invisible heatmap layer that carries
-the true values as a binary typed array, at full resolution for previews and
-sampled every n-th pixel beyond a budget, so hovering always shows the real
-number at the coordinates it names.
+A :class:`Panel` names an array to show and how (grey or RGB, clipped or
+rescaled, or signed on a diverging map centred at zero). :func:`display_picture`
+turns it into 8-bit pixels at display size and :func:`hover_values` into the
+float32 samples that the image viewer (:mod:`ui.image_viewer`) reads out under
+the cursor; both travel to the browser as bytes, never as JSON numbers.
+:func:`kernel_heatmaps` draws small matrices as annotated Plotly heatmaps.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ DIVERGING = "balance"
 SEQUENTIAL = "gray"
 FONT = dict(size=16)
 HOVER_BUDGET = 64_000  # numbers per panel sent for hover
-DISPLAY_MAX_SIDE = 768  # pictures larger than this are sent downscaled; hover stays exact
+DISPLAY_MAX_SIDE = 768  # pictures larger than this are sent downscaled (hover values are not)
 _LUT_SIZE = 256
 _PICTURE_CACHE_SIZE = 48
 
@@ -54,7 +55,6 @@ def _lut(colorscale: str) -> np.ndarray:
 
 
 DIVERGING_LUT = _lut(DIVERGING)
-_DIVERGING_LUT = DIVERGING_LUT
 
 
 def hex_colour(colour: np.ndarray) -> str:
@@ -97,20 +97,20 @@ def panel_rgb(panel: Panel) -> np.ndarray:
 
 
 def png_data_uri(picture: np.ndarray) -> str:
-    return png_data_uri_from_bytes(images.encode_png(picture))
+    """A picture as a PNG data URI (for an image inside a Plotly figure)."""
+    return "data:image/png;base64," + base64.b64encode(images.encode_png(picture)).decode()
 
 
 class Picture:
     """A panel's picture at display size: 8-bit pixels, or indices into a colour map.
 
     ``pixels`` is (h, w, 1) grey or colour-map indices (``indexed``, into
-    :data:`DIVERGING_LUT`) or (h, w, 3) RGB; ``png`` encodes it (made on first use).
+    :data:`DIVERGING_LUT`) or (h, w, 3) RGB; ``rgb`` is the picture in colour.
     """
 
     def __init__(self, pixels: np.ndarray, indexed: bool) -> None:
         self.pixels = pixels
         self.indexed = indexed
-        self._png: bytes | None = None
 
     @property
     def rgb(self) -> np.ndarray:
@@ -118,12 +118,6 @@ class Picture:
         if self.indexed:
             return DIVERGING_LUT[self.pixels[:, :, 0]]
         return self.pixels[:, :, 0] if self.pixels.shape[2] == 1 else self.pixels
-
-    @property
-    def png(self) -> bytes:
-        if self._png is None:
-            self._png = images.encode_png(self.rgb)
-        return self._png
 
 
 _pictures: OrderedDict[tuple, Picture] = OrderedDict()
@@ -174,28 +168,12 @@ def display_picture(panel: Panel) -> Picture:
     return picture
 
 
-def display_png(panel: Panel) -> tuple[bytes, int, int]:
-    """The panel's display picture as a PNG, with its width and height."""
-    picture = display_picture(panel)
-    return picture.png, picture.pixels.shape[1], picture.pixels.shape[0]
-
-
-def _display_picture(panel: Panel) -> tuple[str, float, float]:
-    """The panel's display PNG as a data URI, with the true pixels per picture pixel."""
-    png, picture_width, picture_height = display_png(panel)
-    height, width = panel.values.shape[:2]
-    return png_data_uri_from_bytes(png), width / picture_width, height / picture_height
-
-
-def png_data_uri_from_bytes(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
 def hover_values(panel: Panel) -> tuple[np.ndarray, int]:
     """The values sent for hover (float32, every ``stride``-th row and column) and stride.
 
-    Every pixel is sent up to :data:`HOVER_BUDGET` numbers; beyond, the smallest
-    stride that fits the budget.
+    Every pixel is sent up to :data:`HOVER_BUDGET` numbers; beyond, every
+    ``stride``-th row and column with ``stride = ceil(√(numbers / HOVER_BUDGET))``,
+    which sends about the budget (a little more when a side is not a multiple of it).
     """
     values = panel.values
     height, width = values.shape[:2]
@@ -203,98 +181,6 @@ def hover_values(panel: Panel) -> tuple[np.ndarray, int]:
     stride = max(1, math.ceil(math.sqrt(height * width * channels / HOVER_BUDGET)))
     sampled = np.ascontiguousarray(values[::stride, ::stride], dtype=np.float32)
     return sampled.reshape(*sampled.shape[:2], channels), stride
-
-
-def _hover_layer(panel: Panel, col: int) -> go.Heatmap:
-    sampled, stride = hover_values(panel)
-    height, width = panel.values.shape[:2]
-    channels = sampled.shape[2]
-    if channels == 1:
-        sampled = sampled[:, :, 0]
-    xs = np.arange(0, width, stride)
-    ys = np.arange(0, height, stride)
-    note = f"<br>(sampled: 1 pixel in {stride}×{stride})" if stride > 1 else ""
-    if channels == 1:
-        z, customdata = sampled, None
-        template = "x %{x}, y %{y}<br>value %{z:.5g}" + note
-    else:
-        # The layer is invisible: for colour, z only anchors the hover points, so
-        # one byte per pixel is enough; the true values travel in customdata.
-        z, customdata = np.zeros(sampled.shape[:2], dtype=np.uint8), sampled
-        names = "RGB" if channels == 3 else [f"c{i}" for i in range(channels)]
-        template = "x %{x}, y %{y}<br>" + "<br>".join(
-            f"{names[i]} %{{customdata[{i}]:.5g}}" for i in range(channels)
-        )
-        template += note
-    layer = dict(
-        z=z,
-        x=xs,
-        y=ys,
-        customdata=customdata,
-        hovertemplate=template + f"<extra>{panel.title}</extra>",
-        opacity=0,
-        showscale=False,
-        xaxis=f"x{col if col > 1 else ''}",
-        yaxis=f"y{col if col > 1 else ''}",
-    )
-    if panel.signed:
-        limit = panel.limit or signed_limit(panel.values)
-        layer.update(colorscale=DIVERGING, zmin=-limit, zmax=limit, showscale=True)
-    return go.Heatmap(**layer)
-
-
-def image_row(panels: list[Panel], *, height: int = 460) -> go.Figure:
-    """Panels side by side with linked zoom and pan and true values on hover.
-
-    Every panel shares the first panel's x and y axes, so zooming or panning
-    one moves all of them. Signed panels get a colour bar centred at zero.
-    """
-    count = len(panels)
-    figure = make_subplots(
-        rows=1,
-        cols=count,
-        shared_xaxes="all",
-        shared_yaxes="all",
-        horizontal_spacing=0.02,
-        subplot_titles=[panel.title for panel in panels],
-    )
-    for col, panel in enumerate(panels, start=1):
-        source, dx, dy = _display_picture(panel)
-        figure.add_trace(
-            go.Image(
-                source=source, x0=(dx - 1) / 2, y0=(dy - 1) / 2, dx=dx, dy=dy, hoverinfo="skip"
-            ),
-            row=1,
-            col=col,
-        )
-        layer = _hover_layer(panel, col)
-        if layer.showscale:
-            domain = figure.layout[f"xaxis{col if col > 1 else ''}"].domain
-            layer.colorbar = dict(
-                orientation="h",
-                x=(domain[0] + domain[1]) / 2,
-                xanchor="center",
-                len=(domain[1] - domain[0]) * 0.9,
-                y=-0.02,
-                yanchor="top",
-                thickness=14,
-                tickfont=dict(size=13),
-                exponentformat="power",
-            )
-        figure.add_trace(layer, row=1, col=col)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
-    figure.update_layout(yaxis=dict(scaleanchor="x", scaleratio=1))
-    figure.update_annotations(font=dict(size=17))
-    figure.update_layout(
-        height=height,
-        margin=dict(l=4, r=4, t=36, b=70),
-        font=FONT,
-        dragmode="pan",
-        hoverlabel=dict(font_size=15),
-        plot_bgcolor="white",
-    )
-    return figure
 
 
 def _annotation_text(kernel: np.ndarray) -> np.ndarray | None:
@@ -354,32 +240,5 @@ def kernel_heatmaps(
     figure.update_annotations(font=dict(size=17))
     figure.update_layout(
         height=height, margin=dict(l=4, r=4, t=36, b=4), font=FONT, plot_bgcolor="white"
-    )
-    return figure
-
-
-def timing_bars(times: dict[str, float], *, backend: str, height: int = 220) -> go.Figure:
-    """A horizontal bar per method: milliseconds, labelled with the value."""
-    names = list(times)
-    milliseconds = [times[name] * 1000 for name in names]
-    figure = go.Figure(
-        go.Bar(
-            x=milliseconds,
-            y=names,
-            orientation="h",
-            text=[f"{ms:.1f} ms" for ms in milliseconds],
-            textposition="auto",
-            marker_color="#3b6ea8",
-            hovertemplate="%{y}: %{x:.2f} ms<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        height=height,
-        margin=dict(l=4, r=4, t=36, b=30),
-        font=FONT,
-        title=dict(text=f"Time per method on the {backend.upper()}", font=dict(size=17)),
-        xaxis=dict(title="milliseconds", tickfont=dict(size=14)),
-        yaxis=dict(autorange="reversed", tickfont=dict(size=15)),
-        plot_bgcolor="white",
     )
     return figure

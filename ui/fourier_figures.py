@@ -1,7 +1,7 @@
 """Plotly figures for the Fourier page: frequency responses, gains and PSNR curves.
 
 Image-like panels (spectra, results, differences) go through
-:func:`ui.figures.image_row`; this module draws what is not an image. The data come
+:mod:`ui.image_viewer`; this module draws what is not an image. The data come
 computed from :mod:`filters.fourier`; nothing here computes more than a slice.
 """
 

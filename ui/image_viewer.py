@@ -31,9 +31,11 @@ real browser that a picture was replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import struct
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -43,7 +45,7 @@ import streamlit as st
 from ui import figures
 from ui.light_figures import RAMP_CSS
 
-__all__ = ["MAGIC", "build_payload", "image_viewer", "read_payload"]
+__all__ = ["MAGIC", "build_payload", "cached_viewer", "image_viewer", "read_payload"]
 
 #: The first four bytes of a payload; the format version is its last character.
 MAGIC = b"IMV1"
@@ -198,7 +200,9 @@ _HTML = """
 </div>
 """
 
-_CSS = RAMP_CSS + """
+_CSS = (
+    RAMP_CSS
+    + """
 .iv {
   font-family: var(--st-font, "Source Sans Pro", sans-serif);
   color: var(--st-text-color, #31333f);
@@ -282,6 +286,7 @@ _CSS = RAMP_CSS + """
   opacity: 0.75;
 }
 """
+)
 
 _JS = r"""
 const GROUPS = new Map();
@@ -772,3 +777,31 @@ def image_viewer(
     else:
         payload = build_payload(panels, group=group, max_height=max_height, row=row, hint=hint)
     _COMPONENT(key=key, data=payload, width="stretch", height="content")
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _built_panels(
+    key: str, identity: tuple, _build: Callable[[], list[figures.Panel]]
+) -> list[figures.Panel]:
+    digest = hashlib.blake2b(repr((key, identity)).encode(), digest_size=8).hexdigest()
+    return [
+        dataclasses.replace(panel, key=f"{key}|{digest}|{index}")
+        for index, panel in enumerate(_build())
+    ]
+
+
+def cached_viewer(
+    key: str,
+    identity: tuple,
+    build: Callable[[], list[figures.Panel]],
+    *,
+    group: str | None = None,
+    max_height: int = 380,
+) -> None:
+    """:func:`image_viewer` of the panels ``build`` makes, built once per ``identity``.
+
+    ``identity`` names everything the panels depend on; a rerun with the same
+    identity shows the same message without building or encoding anything.
+    """
+    panels = _built_panels(key, identity, build)
+    image_viewer(panels, key=key, group=group or key, max_height=max_height)
