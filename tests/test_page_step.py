@@ -169,7 +169,7 @@ def test_clicking_a_result_sets_row_and_column():
     with StreamlitServer("app.py") as server, chromium() as browser:
         page = browser.new_page(viewport={"width": 1600, "height": 2200})
         page.goto(server.url)
-        wait_idle(page, page.locator('[data-testid="stPlotlyChart"]'))
+        wait_idle(page, page.get_by_role("heading", name=re.compile("side by side")))
         page.get_by_role("link", name="Step through").click()
         wait_idle(page, page.get_by_text("Step through one pixel"))
         row_input = page.get_by_label(re.compile(r"^Row \(0–\d+\)$"))
