@@ -89,20 +89,14 @@ LIMITS = st.one_of(
 # ---------------------------------------------------------------------------- to_uint8
 
 
+@pytest.mark.parametrize("mode", ["clip", "rescale"])
 @SETTINGS
-@given(float_images())
-def test_to_uint8_clip_matches_the_numpy_reference(values):
-    result = images.to_uint8(values, mode="clip")
+@given(values=float_images())
+def test_to_uint8_matches_the_numpy_reference(mode, values):
+    result = images.to_uint8(values, mode=mode)
     assert result.dtype == np.uint8 and result.shape == values.shape
-    np.testing.assert_array_equal(result, reference_clip(values))
-
-
-@SETTINGS
-@given(float_images())
-def test_to_uint8_rescale_matches_the_numpy_reference(values):
-    result = images.to_uint8(values, mode="rescale")
-    assert result.dtype == np.uint8 and result.shape == values.shape
-    np.testing.assert_array_equal(result, reference_rescale(values))
+    reference = reference_clip if mode == "clip" else reference_rescale
+    np.testing.assert_array_equal(result, reference(values))
 
 
 @SETTINGS
