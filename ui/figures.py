@@ -105,19 +105,12 @@ class Picture:
     """A panel's picture at display size: 8-bit pixels, or indices into a colour map.
 
     ``pixels`` is (h, w, 1) grey or colour-map indices (``indexed``, into
-    :data:`DIVERGING_LUT`) or (h, w, 3) RGB; ``rgb`` is the picture in colour.
+    :data:`DIVERGING_LUT`) or (h, w, 3) RGB.
     """
 
     def __init__(self, pixels: np.ndarray, indexed: bool) -> None:
         self.pixels = pixels
         self.indexed = indexed
-
-    @property
-    def rgb(self) -> np.ndarray:
-        """The picture as grey or RGB pixels (colour map applied)."""
-        if self.indexed:
-            return DIVERGING_LUT[self.pixels[:, :, 0]]
-        return self.pixels[:, :, 0] if self.pixels.shape[2] == 1 else self.pixels
 
 
 _pictures: OrderedDict[tuple, Picture] = OrderedDict()
