@@ -14,7 +14,14 @@ Submodules: :mod:`filters.kernels` (presets, parsing, analysis),
 (bundled images and test patterns), :mod:`filters.backends` (CPU/GPU seam).
 """
 
-from ._compare import Comparison, Difference, compare, fft_tolerance
+from ._compare import (
+    Comparison,
+    Difference,
+    compare,
+    compare_in_strips,
+    comparison_bytes,
+    fft_tolerance,
+)
 from ._core import (
     BOUNDARIES,
     OUTPUTS,
@@ -41,6 +48,8 @@ __all__ = [
     "KernelParseError",
     "choose_method",
     "compare",
+    "compare_in_strips",
+    "comparison_bytes",
     "convolve",
     "correlate",
     "describe_backend",

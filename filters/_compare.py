@@ -12,15 +12,26 @@ import numpy as np
 
 from . import kernels as _kernels
 from ._core import (
+    BOUNDARIES,
     ImageSpectrum,
     _check_image,
     _check_kernel,
+    _direct_valid,
     _filter_direct,
+    _oriented,
     _plan,
 )
+from ._errors import FiltersError
 from .backends import Backend, get_backend
 
-__all__ = ["Comparison", "Difference", "compare", "fft_tolerance"]
+__all__ = [
+    "Comparison",
+    "Difference",
+    "compare",
+    "compare_in_strips",
+    "comparison_bytes",
+    "fft_tolerance",
+]
 
 #: Relative FFT-versus-direct tolerance per dtype: error ≤ rtol · max|I| · Σ|K|.
 FFT_RTOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-4}
@@ -112,6 +123,14 @@ class Comparison:
         Whether the image's spectrum came from a prepared :class:`ImageSpectrum`.
     backend, backend_reason : str
         Which backend ran, and why.
+    scale : int
+        1 when the arrays are the results themselves. Greater than 1 for
+        :func:`compare_in_strips`: every value of the arrays (results and
+        difference maps) is then the mean of a ``scale × scale`` block of the
+        result, while every number (max, RMS, PSNR, errors) is exact over all
+        pixels.
+    output_shape : tuple of int
+        The shape of the results (before any reduction).
     """
 
     convolution: np.ndarray
@@ -130,6 +149,8 @@ class Comparison:
     backend: str = "cpu"
     backend_reason: str = ""
     fft_correlate: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    scale: int = 1
+    output_shape: tuple[int, ...] | None = None
 
     @functools.cached_property
     def fft_correlation(self) -> np.ndarray:
@@ -272,4 +293,222 @@ def compare(
         spectrum_reused=reused,
         backend=chosen.name,
         backend_reason=chosen.reason,
+        output_shape=plan.output_shape,
+    )
+
+
+#: Arrays of the image's size that :func:`compare` holds at its peak: the
+#: extended image, three results, the prediction, two difference maps and the
+#: FFT's complex spectra and workspace.
+_WHOLE_ARRAYS = 12
+
+
+def comparison_bytes(image_shape, kernel_shape, output="same", dtype=np.float64) -> int:
+    """About how many bytes of working memory :func:`compare` needs at its peak."""
+    (h, w), (kh, kw) = image_shape[:2], kernel_shape
+    channels = int(np.prod(image_shape[2:], dtype=np.int64)) if len(image_shape) > 2 else 1
+    rows, cols = (h + kh - 1, w + kw - 1) if output == "full" else (h, w)
+    itemsize = max(np.dtype(dtype).itemsize, 8)
+    return int(rows * cols * channels * itemsize * _WHOLE_ARRAYS)
+
+
+class _Tally:
+    """Running summary of ``a - b`` over strips: max |diff|, sum of squares, range of a."""
+
+    def __init__(self) -> None:
+        self.max_abs = 0.0
+        self.squares = 0.0
+        self.count = 0
+        self.low = math.inf
+        self.high = -math.inf
+        self.largest = 0.0
+
+    def add(self, a: np.ndarray, diff: np.ndarray) -> None:
+        self.max_abs = max(self.max_abs, float(np.max(np.abs(diff))))
+        self.squares += float(np.vdot(diff.ravel(), diff.ravel()))
+        self.count += diff.size
+        self.low = min(self.low, float(np.min(a)))
+        self.high = max(self.high, float(np.max(a)))
+        self.largest = max(self.largest, float(np.max(np.abs(a))))
+
+    def difference(self, reduced_map: np.ndarray) -> Difference:
+        mse = self.squares / max(self.count, 1)
+        peak = (self.high - self.low) or self.largest or 1.0
+        psnr = math.inf if mse == 0 else 10.0 * math.log10(peak * peak / mse)
+        return Difference(reduced_map, self.max_abs, math.sqrt(mse), psnr)
+
+
+def _block_means(values: np.ndarray, factor: int) -> np.ndarray:
+    """Means over ``factor × factor`` blocks (smaller blocks at the far edges)."""
+    if factor == 1:
+        return values.astype(np.float64)
+    rows = np.arange(0, values.shape[0], factor)
+    cols = np.arange(0, values.shape[1], factor)
+    sums = np.add.reduceat(np.add.reduceat(values, rows, axis=0, dtype=np.float64), cols, axis=1)
+    counts = np.outer(
+        np.diff(np.append(rows, values.shape[0])), np.diff(np.append(cols, values.shape[1]))
+    )
+    if sums.ndim == 3:
+        counts = counts[:, :, np.newaxis]
+    return sums / counts
+
+
+def compare_in_strips(
+    image,
+    kernel,
+    *,
+    boundary="reflect",
+    output="same",
+    cval=0.0,
+    dtype=np.float64,
+    backend="auto",
+    scale: int = 1,
+    rows_to_float: Callable[[np.ndarray], np.ndarray] | None = None,
+    strip_bytes: int = 24 * 2**20,
+    progress: Callable[[float], None] | None = None,
+) -> Comparison:
+    """:func:`compare` in horizontal strips, in bounded memory, for large images.
+
+    The image is extended and filtered a strip of output rows at a time (the
+    strips overlap by the kernel's height, so every output pixel sees exactly
+    the pixels it would see in :func:`compare`: the FFT route becomes an
+    overlap-save convolution). Only block means of the results are kept; the
+    summary numbers are exact over all pixels.
+
+    Parameters
+    ----------
+    image : (H, W[, C]) array_like
+        The image, in any real dtype: a compact 8-bit picture is read a strip
+        at a time through ``rows_to_float``.
+    kernel : (kh, kw) array_like
+    boundary, output, cval, dtype, backend
+        As for :func:`filters.convolve`.
+    scale : int, optional
+        Side of the blocks the kept arrays are averaged over (1 keeps them whole).
+    rows_to_float : callable, optional
+        Turns a block of the image's rows into the float image rows to filter
+        (for example 8-bit values to [0, 1], or colour to grey). Default: the
+        values as float64.
+    strip_bytes : int, optional
+        About how many bytes one strip of one result may take; the working
+        memory is a small multiple of it.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) after every strip. It may raise to
+        stop the computation.
+
+    Returns
+    -------
+    Comparison
+        With ``scale`` set and ``fft_correlation`` unavailable.
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3) or image.size == 0:
+        raise FiltersError(
+            f"image must be a non-empty (H, W) or (H, W, C) array; got {image.shape}."
+        )
+    convert = rows_to_float or (lambda rows: np.asarray(rows, dtype=np.float64))
+    kernel = _check_kernel(kernel).astype(np.float64)
+    scale = max(1, int(scale))
+    height, width = image.shape[:2]
+    sample_row = convert(image[:1])
+    plan = _plan(
+        (height, width, *sample_row.shape[2:]), kernel.shape, boundary, output, cval, dtype
+    )
+    chosen: Backend = backend if isinstance(backend, Backend) else get_backend(backend)
+    mode = BOUNDARIES[plan.boundary]
+    if mode == "constant":
+        row_map = np.pad(np.arange(height), plan.pad_rows, mode="constant", constant_values=-1)
+    else:
+        row_map = np.pad(np.arange(height), plan.pad_rows, mode=mode)
+    column_widths = [(0, 0), plan.pad_cols] + [(0, 0)] * (sample_row.ndim - 2)
+    out_rows, out_cols = plan.output_shape[:2]
+    kh, kw = kernel.shape
+    row_bytes = (out_cols + kw - 1) * int(np.prod(sample_row.shape[2:], dtype=np.int64)) * 8
+    strip_rows = max(scale, (max(1, strip_bytes // row_bytes) // scale) * scale)
+
+    antisymmetric = _kernels.antisymmetric_part(kernel)
+    asymmetric = bool(np.any(antisymmetric))
+    kept = {name: [] for name in ("conv", "corr", "fft", "cc", "predicted", "cf")}
+    conv_corr, conv_fft = _Tally(), _Tally()
+    prediction_error = 0.0
+    largest_input = abs(float(cval)) if plan.boundary == "constant" else 0.0
+    times = {"convolution": 0.0, "correlation": 0.0, "fft": 0.0}
+
+    for top in range(0, out_rows, strip_rows):
+        bottom = min(out_rows, top + strip_rows)
+        sources = row_map[top : bottom + kh - 1]
+        rows = convert(image[np.clip(sources, 0, height - 1)])
+        if mode == "constant":
+            rows[sources < 0] = plan.cval
+        largest_input = max(largest_input, float(np.max(np.abs(rows))))
+        if mode == "constant":
+            extended = np.pad(rows, column_widths, mode="constant", constant_values=plan.cval)
+        else:
+            extended = np.pad(rows, column_widths, mode=mode)
+        del rows
+        device = chosen.asarray(np.ascontiguousarray(extended, dtype=plan.dtype))
+        del extended
+
+        def direct(weights, convolution, device=device):
+            result = _direct_valid(device, _oriented(weights, convolution), chosen, "auto")
+            return np.ascontiguousarray(chosen.to_host(result), dtype=plan.dtype)
+
+        start = time.perf_counter()
+        convolution = direct(kernel, True)
+        times["convolution"] += time.perf_counter() - start
+        start = time.perf_counter()
+        correlation = direct(kernel, False)
+        times["correlation"] += time.perf_counter() - start
+        start = time.perf_counter()
+        fft = ImageSpectrum(
+            device,
+            kernel.shape,
+            boundary="constant",
+            output="valid",
+            dtype=plan.dtype,
+            backend=chosen,
+        ).convolve(kernel)
+        times["fft"] += time.perf_counter() - start
+        predicted = 2.0 * direct(antisymmetric, True) if asymmetric else np.zeros_like(convolution)
+        del device
+
+        cc = convolution.astype(np.float64) - correlation
+        cf = convolution.astype(np.float64) - fft
+        conv_corr.add(convolution, cc)
+        conv_fft.add(convolution, cf)
+        prediction_error = max(prediction_error, float(np.max(np.abs(cc - predicted))))
+        for name, values in (
+            ("conv", convolution),
+            ("corr", correlation),
+            ("fft", fft),
+            ("cc", cc),
+            ("predicted", predicted),
+            ("cf", cf),
+        ):
+            kept[name].append(_block_means(values, scale))
+        del convolution, correlation, fft, predicted, cc, cf
+        if progress is not None:
+            progress(bottom / out_rows)
+
+    joined = {name: np.concatenate(parts, axis=0) for name, parts in kept.items()}
+    kept.clear()
+    tolerance = FFT_RTOL[plan.dtype] * largest_input * float(np.sum(np.abs(kernel)))
+    return Comparison(
+        convolution=joined["conv"],
+        correlation=joined["corr"],
+        fft=joined["fft"],
+        conv_minus_corr=conv_corr.difference(joined["cc"]),
+        conv_minus_fft=conv_fft.difference(joined["cf"]),
+        predicted_difference=joined["predicted"],
+        prediction_error=prediction_error,
+        symmetric=_kernels.is_symmetric(kernel),
+        asymmetry=_kernels.asymmetry(kernel),
+        fft_tolerance=tolerance,
+        even_kernel=kh % 2 == 0 or kw % 2 == 0,
+        times=times,
+        spectrum_reused=False,
+        backend=chosen.name,
+        backend_reason=chosen.reason,
+        scale=scale,
+        output_shape=plan.output_shape,
     )
