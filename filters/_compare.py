@@ -27,6 +27,7 @@ from .backends import Backend, get_backend
 __all__ = [
     "Comparison",
     "Difference",
+    "block_means",
     "compare",
     "compare_in_strips",
     "comparison_bytes",
@@ -338,7 +339,7 @@ class _Tally:
         return Difference(reduced_map, self.max_abs, math.sqrt(mse), psnr)
 
 
-def _block_means(values: np.ndarray, factor: int) -> np.ndarray:
+def block_means(values: np.ndarray, factor: int) -> np.ndarray:
     """Means over ``factor × factor`` blocks (smaller blocks at the far edges)."""
     if factor == 1:
         return values.astype(np.float64)
@@ -485,7 +486,7 @@ def compare_in_strips(
             ("predicted", predicted),
             ("cf", cf),
         ):
-            kept[name].append(_block_means(values, scale))
+            kept[name].append(block_means(values, scale))
         del convolution, correlation, fft, predicted, cc, cf
         if progress is not None:
             progress(bottom / out_rows)

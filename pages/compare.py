@@ -5,6 +5,7 @@ import streamlit as st
 
 from filters import kernels
 from ui import compare_view, compute, exports, light_figures, state, widgets
+from ui.budget import BudgetExceeded
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.image_viewer import image_viewer
@@ -49,6 +50,26 @@ def _kernel_panel(kernel: np.ndarray) -> None:
         )
 
 
+def _comparison(kernel: np.ndarray, current: state.Demo):
+    """(input shown, comparison, its key), or None with a message when it cannot fit."""
+    image = st.session_state[state.IMAGE]
+    image_key = st.session_state[state.IMAGE_KEY]
+    full_source = st.session_state.get(state.FULL_SOURCE)
+    try:
+        if full_source is None:
+            result = compute.compare(image_key, image, kernel, current)
+            return image, result, compute.result_key(image_key, kernel, current)
+        source_key, data = full_source
+        original = compute.decode(data, 0)
+        result = compute.compare_large(source_key, original, kernel, current)
+        shown = compute.reduced_input(source_key, original, current.colour, result.scale)
+        full_key = f"{source_key}|{current.colour}|full"
+        return shown, result, compute.result_key(full_key, kernel, current)
+    except BudgetExceeded as exc:
+        widgets.too_large(exc, image.shape)
+        return None
+
+
 @st.fragment
 def workbench() -> None:
     with guarded("filtering the image"):
@@ -68,17 +89,17 @@ def _workbench() -> None:
         _kernel_panel(kernel)
     widgets.sync_url(current)
 
-    image = st.session_state[state.IMAGE]
-    image_key = st.session_state[state.IMAGE_KEY]
-    result = compute.compare(image_key, image, kernel, current)
-    result_key = compute.result_key(image_key, kernel, current)
+    computed = _comparison(kernel, current)
+    if computed is None:
+        return
+    image, result, result_key = computed
 
     verdict = result.verdict()
     (st.success if result.symmetric else st.warning)(verdict[0])
     for line in verdict[1:]:
         st.info(line)
 
-    origin = compare_view.output_origin(kernel.shape, current.output)
+    origin = compare_view.output_origin(kernel.shape, current.output, result.scale)
     panels = compare_view.result_panels(result_key, image, result, current.display, origin)
     # The input travels in a message of its own, which is not sent again while unchanged.
     left, right = st.columns([1, 3], gap="small")
@@ -94,6 +115,13 @@ def _workbench() -> None:
         group="compare",
         max_height=380,
     )
+    if result.scale > 1:
+        rows, cols = result.output_shape[:2]
+        st.caption(
+            f"Every {cols}×{rows} result was computed at full resolution, in strips; the "
+            f"pictures show the mean of each {result.scale}×{result.scale} block, and every "
+            "number on this page is over all pixels."
+        )
     left, right = st.columns(2)
     with left:
         _metrics("Convolution − correlation", result.conv_minus_corr)
@@ -117,7 +145,7 @@ def _workbench() -> None:
                 kernel,
                 current,
                 st.session_state[state.IMAGE_LABEL],
-                from_sample=image_key.startswith("sample:"),
+                from_sample=result_key.startswith("sample:"),
             ),
             language="python",
         )

@@ -8,16 +8,17 @@ from filters import Comparison, kernels
 from ui import figures
 
 
-def output_origin(kernel_shape: tuple[int, int], output: str) -> tuple[int, int]:
+def output_origin(kernel_shape: tuple[int, int], output: str, scale: int = 1) -> tuple[int, int]:
     """Where an output's pixel (0, 0) lies in the input's pixel coordinates.
 
     ``same`` outputs line up with the input; a ``full`` output starts
     ``(k - 1) // 2`` pixels before it and a ``valid`` one ``k // 2`` pixels into it,
     along each axis of a ``k``-tap kernel (the library's centring convention).
+    Pictures of block means over ``scale × scale`` pixels have the offset in blocks.
     """
     offsets = {"full": lambda k: -((k - 1) // 2), "same": lambda k: 0, "valid": lambda k: k // 2}
     shift = offsets[output]
-    return shift(kernel_shape[0]), shift(kernel_shape[1])
+    return round(shift(kernel_shape[0]) / scale), round(shift(kernel_shape[1]) / scale)
 
 
 def result_panels(

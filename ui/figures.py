@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +21,7 @@ from plotly.colors import get_colorscale, sample_colorscale
 from plotly.subplots import make_subplots
 
 from filters import images
+from ui.budget import budget
 
 # Perceptually uniform diverging map centred at zero (cmocean "balance"),
 # readable with the common colour-vision deficiencies (blue against red).
@@ -32,7 +31,6 @@ FONT = dict(size=16)
 HOVER_BUDGET = 64_000  # numbers per panel sent for hover
 DISPLAY_MAX_SIDE = 768  # pictures larger than this are sent downscaled (hover values are not)
 _LUT_SIZE = 256
-_PICTURE_CACHE_SIZE = 48
 
 
 @dataclass(frozen=True)
@@ -113,10 +111,6 @@ class Picture:
         self.indexed = indexed
 
 
-_pictures: OrderedDict[tuple, Picture] = OrderedDict()
-_pictures_lock = threading.Lock()
-
-
 def _downscaled(plane: np.ndarray) -> np.ndarray:
     height, width = plane.shape[:2]
     scale = max(height, width) / DISPLAY_MAX_SIDE
@@ -133,32 +127,25 @@ def display_picture(panel: Panel) -> Picture:
     back over the true pixel grid, so hover still names true coordinates and
     values. Signed data is placed on the diverging map *before* downscaling, as
     indices, so neighbouring values are averaged rather than their colours.
-    Pictures of panels with a ``key`` are remembered, so an unchanged panel is
-    not made again.
+    Pictures of panels with a ``key`` are kept in the memory budget, so an
+    unchanged panel is not made again.
     """
-    cache_key = None
-    if panel.key is not None:
-        cache_key = (panel.key, panel.signed, panel.display, panel.limit)
-        with _pictures_lock:
-            if cache_key in _pictures:
-                _pictures.move_to_end(cache_key)
-                return _pictures[cache_key]
+    if panel.key is None:
+        return _picture(panel)
+    cache_key = ("picture", panel.key, panel.signed, panel.display, panel.limit)
+    return budget().get_or_compute(cache_key, lambda: _picture(panel))
+
+
+def _picture(panel: Panel) -> Picture:
     if panel.signed:
         limit = panel.limit or signed_limit(panel.values)
         plane = images.signed_to_index(panel.values, limit, len(DIVERGING_LUT))
-        picture = Picture(_downscaled(plane)[:, :, None], indexed=True)
-    else:
-        pixels = images.to_uint8(panel.values, mode=panel.display)
-        if pixels.ndim == 3 and pixels.shape[2] != 3:
-            pixels = np.rint(pixels.mean(axis=2)).astype(np.uint8)
-        pixels = _downscaled(pixels)
-        picture = Picture(pixels if pixels.ndim == 3 else pixels[:, :, None], indexed=False)
-    if cache_key is not None:
-        with _pictures_lock:
-            _pictures[cache_key] = picture
-            while len(_pictures) > _PICTURE_CACHE_SIZE:
-                _pictures.popitem(last=False)
-    return picture
+        return Picture(_downscaled(plane)[:, :, None], indexed=True)
+    pixels = images.to_uint8(panel.values, mode=panel.display)
+    if pixels.ndim == 3 and pixels.shape[2] != 3:
+        pixels = np.rint(pixels.mean(axis=2)).astype(np.uint8)
+    pixels = _downscaled(pixels)
+    return Picture(pixels if pixels.ndim == 3 else pixels[:, :, None], indexed=False)
 
 
 def hover_values(panel: Panel) -> tuple[np.ndarray, int]:

@@ -43,6 +43,7 @@ import numpy as np
 import streamlit as st
 
 from ui import figures
+from ui.budget import budget
 from ui.light_figures import RAMP_CSS
 
 __all__ = ["MAGIC", "build_payload", "cached_viewer", "image_viewer", "read_payload"]
@@ -734,16 +735,19 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
 def _cached_payload(
     identity: str,
-    _panels: list[figures.Panel],
+    panels: list[figures.Panel],
     group: str,
     max_height: int,
     row: str | None,
     hint: bool,
 ) -> bytes:
-    return build_payload(_panels, group=group, max_height=max_height, row=row, hint=hint)
+    """The viewer's message, kept in the memory budget under what identifies it."""
+    return budget().get_or_compute(
+        ("viewer", identity, group, max_height, row, hint),
+        lambda: build_payload(panels, group=group, max_height=max_height, row=row, hint=hint),
+    )
 
 
 def image_viewer(
@@ -779,15 +783,18 @@ def image_viewer(
     _COMPONENT(key=key, data=payload, width="stretch", height="content")
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
 def _built_panels(
-    key: str, identity: tuple, _build: Callable[[], list[figures.Panel]]
+    key: str, identity: tuple, build: Callable[[], list[figures.Panel]]
 ) -> list[figures.Panel]:
+    """The panels ``build`` makes, kept in the memory budget under ``identity``."""
     digest = hashlib.blake2b(repr((key, identity)).encode(), digest_size=8).hexdigest()
-    return [
-        dataclasses.replace(panel, key=f"{key}|{digest}|{index}")
-        for index, panel in enumerate(_build())
-    ]
+    return budget().get_or_compute(
+        ("panels", key, digest),
+        lambda: [
+            dataclasses.replace(panel, key=f"{key}|{digest}|{index}")
+            for index, panel in enumerate(build())
+        ],
+    )
 
 
 def cached_viewer(
