@@ -20,6 +20,7 @@ from filters import BOUNDARIES, OUTPUTS, FiltersError, kernels, samples
 IMAGE = "image"  # the working image (float64 array), after colour/preview choices
 IMAGE_LABEL = "image_label"  # what the image is, for captions
 IMAGE_KEY = "image_key"  # a content key of the working image, for caches
+FULL_SOURCE = "full_source"  # (source key, encoded bytes) of an image Compare filters in strips
 DEMO = "demo"  # the current Demo
 KERNEL_VERSION = "kernel_version"  # bumps when the kernel changes, to refresh editors
 URL_WARNINGS = "url_warnings"  # messages from reading the URL, shown once

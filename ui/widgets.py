@@ -109,7 +109,10 @@ def show_url_warnings() -> None:
 # ----------------------------------------------------------------------------
 
 
-_LAST_GOOD_SOURCE = "last_good_source"  # (original image, label, source key)
+_LAST_GOOD_SOURCE = "last_good_source"  # (encoded bytes or None, label, source key)
+_UPLOADER_GENERATION = "uploader_generation"  # bumps to clear the uploader and the camera
+_SOURCE_SEEN = "image_source_seen"  # whether this session has drawn the image source yet
+_SOURCE_GONE = "image_source_gone"  # a message to show once: the upload is no longer here
 
 
 def _thumbnails() -> None:
@@ -125,9 +128,25 @@ def _thumbnails() -> None:
             )
 
 
+def _upload_gone() -> None:
+    """The browser still lists an image this server no longer holds: say so, clear it."""
+    st.session_state[_UPLOADER_GENERATION] = st.session_state.get(_UPLOADER_GENERATION, 0) + 1
+    st.session_state[_SOURCE_GONE] = True
+    st.session_state[_LAST_GOOD_SOURCE] = None
+    st.rerun()
+
+
 def image_source(current: state.Demo) -> state.Demo:
     """Sidebar: pick the image; store the working image in the session; return the demo."""
     st.subheader("Image")
+    first_run = not st.session_state.get(_SOURCE_SEEN)
+    st.session_state[_SOURCE_SEEN] = True
+    if st.session_state.pop(_SOURCE_GONE, False):
+        st.warning(
+            "The image uploaded earlier is no longer on the server (it was restarted, or the "
+            "upload expired), so the sample is shown. Upload it again to go on with it.",
+            icon=":material/warning:",
+        )
     source = st.radio(
         "Source",
         ["Sample", "Upload", "Webcam"],
@@ -135,7 +154,7 @@ def image_source(current: state.Demo) -> state.Demo:
         key="image_source",
         label_visibility="collapsed",
     )
-    original, label, source_key = None, "", ""
+    data, label, source_key, chosen = None, "", "", current.sample
     if source == "Sample":
         names = samples.sample_names()
         chosen = st.selectbox(
@@ -145,36 +164,27 @@ def image_source(current: state.Demo) -> state.Demo:
             format_func=lambda name: samples.SAMPLES[name].label,
             key="sample_name",
         )
-        current = replace(current, sample=chosen)
         info = samples.SAMPLES[chosen]
         st.caption(plain(info.description) + (f"  \n{plain(info.credit)}" if info.credit else ""))
         with st.expander("Gallery"):
             _thumbnails()
-        original, label, source_key = compute.sample(chosen), info.label, f"sample:{chosen}"
+        label, source_key = info.label, f"sample:{chosen}"
     else:
+        generation = st.session_state.get(_UPLOADER_GENERATION, 0)
+        suffix = f"_{generation}" if generation else ""
         if source == "Upload":
-            uploaded = st.file_uploader("Upload an image", type=UPLOAD_TYPES, key="upload")
+            uploaded = st.file_uploader("Upload an image", type=UPLOAD_TYPES, key=f"upload{suffix}")
         else:
-            uploaded = st.camera_input("Take a picture", key="webcam")
+            uploaded = st.camera_input("Take a picture", key=f"webcam{suffix}")
+        if uploaded is None and first_run:
+            # A new session that starts on Upload or Webcam is a page reconnecting to a
+            # restarted server: its browser may still list a file the server never got.
+            _upload_gone()
         if uploaded is not None:
             data = uploaded.getvalue()
-            try:
-                original = compute.decode(data)
-            except FiltersError as exc:
-                st.error(f"{exc}", icon=":material/error:")
-            else:
-                label = uploaded.name if source == "Upload" else "Webcam picture"
-                source_key = f"bytes:{compute.content_key(data)}"
-        if original is None:
-            last_good = st.session_state.get(_LAST_GOOD_SOURCE)
-            if last_good is not None:
-                st.info("Showing the last good image.")
-                original, label, source_key = last_good
-            else:
-                original = compute.sample(current.sample)
-                label = samples.SAMPLES[current.sample].label
-                source_key = f"sample:{current.sample}"
-    st.session_state[_LAST_GOOD_SOURCE] = (original, label, source_key)
+            label = uploaded.name if source == "Upload" else "Webcam picture"
+            source_key = f"bytes:{compute.content_key(data)}"
+    current = replace(current, sample=chosen)
 
     colour = st.radio(
         "Colour",
@@ -193,15 +203,69 @@ def image_source(current: state.Demo) -> state.Demo:
         help="Large images are filtered at this size; pick full resolution when you need it.",
     )
     current = replace(current, colour=colour, preview=preview)
+
+    original = None
+    if data is not None:
+        try:
+            original = compute.decode(data, preview)
+        except FiltersError as exc:
+            st.error(plain(str(exc)), icon=":material/error:")
+            data = None
+    if original is None and source != "Sample":
+        last_good = st.session_state.get(_LAST_GOOD_SOURCE)
+        if last_good is not None:
+            st.info("Showing the last good image.")
+            data, label, source_key = last_good
+            if data is not None:
+                original = compute.decode(data, preview)
+        elif not first_run:
+            st.caption("No image uploaded yet: the sample is shown.")
+    if original is None:
+        name = source_key.removeprefix("sample:") if source_key.startswith("sample:") else ""
+        name = name if name in samples.SAMPLES else current.sample
+        original = compute.sample_original(name)
+        label, source_key = samples.SAMPLES[name].label, f"sample:{name}"
+    st.session_state[_LAST_GOOD_SOURCE] = (data, label, source_key)
+
+    large = data is not None and compute.is_large(original, colour, preview)
     image = compute.working_image(source_key, original, colour, preview)
+    side = max(image.shape[:2]) if large else preview
     st.session_state[state.IMAGE] = image
-    st.session_state[state.IMAGE_KEY] = f"{source_key}|{colour}|{preview}"
+    st.session_state[state.IMAGE_KEY] = f"{source_key}|{colour}|{side}"
     st.session_state[state.IMAGE_LABEL] = label
+    st.session_state[state.FULL_SOURCE] = (source_key, data) if large else None
     height, width = image.shape[:2]
     kind = "colour" if image.ndim == 3 else "grey"
-    original_size = f"{original.shape[1]}×{original.shape[0]}"
-    st.text(f"{label}\n{width}×{height} {kind} (original {original_size})")
+    full_width, full_height = original.size
+    lines = [label, f"{width}×{height} {kind} (original {full_width}×{full_height})"]
+    if large:
+        lines[1] = f"{full_width}×{full_height} {kind}, full resolution"
+        lines.append(
+            f"Compare filters every pixel, in strips; the other pages use {width}×{height}."
+        )
+    st.text("\n".join(lines))
     return current
+
+
+def _use_preview(size: int) -> None:
+    st.session_state["preview"] = size
+    set_demo(replace(demo(), preview=size), kernel_changed=False)
+
+
+def too_large(exc: Exception, shape: tuple[int, ...]) -> None:
+    """Say that a computation does not fit the memory budget, and offer a size that does."""
+    st.error(plain(str(exc)), icon=":material/memory:")
+    fitting = compute.largest_fitting_preview(shape, state.PREVIEW_SIZES)
+    if fitting is None:
+        st.info("Nothing fits while the server is this busy: try again in a minute.")
+        return
+    st.button(
+        f"Use a {fitting} px preview instead",
+        key="use_fitting_preview",
+        on_click=_use_preview,
+        args=(fitting,),
+        help="The largest preview size whose comparison fits in the memory left now.",
+    )
 
 
 # ----------------------------------------------------------------------------
