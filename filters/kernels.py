@@ -23,7 +23,8 @@ Convolution flips the kernel by 180° and correlation does not, so the two agree
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +35,7 @@ from filters._errors import FiltersError, KernelParseError
 
 __all__ = [
     "DEFAULT_PRESET",
+    "MAX_ABS_VALUE",
     "MAX_KERNEL_SIZE",
     "MAX_TEXT_LENGTH",
     "PRESETS",
@@ -62,6 +64,12 @@ MAX_KERNEL_SIZE = 63
 
 MAX_TEXT_LENGTH = 100_000
 """Longest kernel text, in characters, that :func:`parse` accepts."""
+
+MAX_ABS_VALUE = 1e6
+"""Largest magnitude of a value that :func:`parse` accepts, as written and after its factor.
+
+Beyond it, filtering an image can overflow; the application refuses such kernels too.
+"""
 
 DEFAULT_PRESET = "gaussian273"
 """Name of the preset the application starts with."""
@@ -676,55 +684,80 @@ def make(name: str, **params: float) -> np.ndarray:
 # Text format
 # --------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# Text is read in one pass, left to right. The tokenizer folds every run of separators
+# (spaces, tabs, newlines, ';' and ',') into one token and the reader stops as soon as
+# the kernel is too large, so no input makes it do work out of proportion to its length,
+# and each message quotes at most _QUOTE_LIMIT characters of the text.
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _TOKEN = re.compile(
-    r"(?P<space>[^\S\n]+)|(?P<newline>\n)|(?P<punctuation>[\[\];,*/])|(?P<chunk>[^\s\[\];,*/]+)"
+    r"(?P<space>[^\S\n]+)"  # spaces and tabs between values: skipped
+    r"|(?P<gap>[;,\n][\s;,]*)"  # row and value separators, folded into one token
+    r"|(?P<punctuation>[\[\]*/])"
+    rf"|(?P<number>{_NUMBER})(?![^\s\[\];,*/])"
+    r"|(?P<word>[^\s\[\];,*/]+)"
 )
+_GAP_SPACE = re.compile(r"[^\S\n]+")
+_NOT_A_BRACKET = re.compile(r"[^\[\]]+")
 _NON_FINITE_WORDS = {"nan", "inf", "infinity"}
 _ZERO_FACTOR_PROBLEM = "is zero, which would make every value 0"
+_QUOTE_LIMIT = 40
+
+# A token is a (kind, text) pair. Kinds: "number", "word", "[", "]", "*", "/" and "gap",
+# whose text keeps only the separators that matter: ",", ";" and "\n", in order.
+_Token = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "number", "word", "newline", or the punctuation character itself
-    text: str
+def _quote(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """Quote a piece of kernel text like ``repr``, keeping at most ``limit`` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    quoted = repr(text[:limit])
+    return f"{quoted[:-1]}…{quoted[-1]}"
 
 
-def _tokenize(text: str) -> list[_Token]:
-    """Split kernel text into number, word, newline and punctuation tokens."""
-    tokens = []
-    for match in _TOKEN.finditer(text.replace("\u2212", "-")):
-        if match.lastgroup == "space":
+def _shown(token: _Token | None) -> str:
+    """How a message names a token: quoted, a separator run by its first separator."""
+    if token is None:
+        return "nothing"
+    kind, text = token
+    if kind == "gap":
+        text = text.lstrip("\n")[:1] or "\n"
+    return _quote(text)
+
+
+def _tokens(text: str) -> Iterator[_Token]:
+    """Split kernel text into tokens, lazily, so a reader that stops early saves the rest."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "space":
             continue
         piece = match.group()
-        if match.lastgroup == "newline":
-            tokens.append(_Token("newline", piece))
-        elif match.lastgroup == "punctuation":
-            tokens.append(_Token(piece, piece))
-        elif _NUMBER.fullmatch(piece):
-            tokens.append(_Token("number", piece))
+        if kind == "gap":
+            yield "gap", _GAP_SPACE.sub("", piece)
+        elif kind == "punctuation":
+            yield piece, piece
         else:
-            tokens.append(_Token("word", piece))
-    return tokens
+            yield kind, piece
 
 
-def _check_brackets(tokens: list[_Token]) -> None:
+def _check_brackets(text: str) -> None:
     """Raise KernelParseError unless brackets pair up and nest at most two deep."""
-    depth = 0
-    for token in tokens:
-        if token.kind == "[":
-            depth += 1
-            if depth > 2:
-                raise KernelParseError(
-                    "brackets are nested more than two deep; "
-                    "write '[1 2; 3 4]' or '[[1, 2], [3, 4]]'"
-                )
-        elif token.kind == "]":
-            depth -= 1
-            if depth < 0:
-                raise KernelParseError("unbalanced brackets: a ']' has no matching '['")
-    if depth:
-        raise KernelParseError(f"unbalanced brackets: {depth} '[' not closed by ']'")
+    brackets = _NOT_A_BRACKET.sub("", text)
+    if not brackets:
+        return
+    opening = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8) == ord("[")
+    depth = np.cumsum(np.where(opening, np.int32(1), np.int32(-1)), dtype=np.int32)
+    too_deep = np.flatnonzero(depth > 2)
+    unmatched = np.flatnonzero(depth < 0)
+    if too_deep.size and (not unmatched.size or too_deep[0] < unmatched[0]):
+        raise KernelParseError(
+            "Brackets are nested more than two deep; write '[1 2; 3 4]' or '[[1, 2], [3, 4]]'."
+        )
+    if unmatched.size:
+        raise KernelParseError("Unbalanced brackets: a ']' has no matching '['.")
+    if depth[-1]:
+        raise KernelParseError(f"Unbalanced brackets: {depth[-1]} '[' not closed by ']'.")
 
 
 def _count(number: int, noun: str) -> str:
@@ -732,55 +765,58 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+def _only_newlines(token: _Token | None) -> bool:
+    return token is not None and token[0] == "gap" and not token[1].strip("\n")
+
+
 class _KernelTextParser:
     """Recursive-descent reader for the kernel text grammar described in :func:`parse`."""
 
-    def __init__(self, tokens: list[_Token], max_size: int) -> None:
-        self.tokens = tokens
-        self.position = 0
+    def __init__(self, text: str, max_size: int) -> None:
+        self.source = _tokens(text)
+        self.ahead: deque[_Token] = deque()
         self.max_size = max_size
         self.rows: list[list[float]] = []
 
     # -- token access -------------------------------------------------------------------
 
     def peek(self, offset: int = 0) -> _Token | None:
-        index = self.position + offset
-        return self.tokens[index] if index < len(self.tokens) else None
+        ahead = self.ahead
+        while len(ahead) <= offset:
+            token = next(self.source, None)
+            if token is None:
+                return None
+            ahead.append(token)
+        return ahead[offset]
 
     def peek_kind(self, offset: int = 0) -> str | None:
         token = self.peek(offset)
-        return None if token is None else token.kind
+        return None if token is None else token[0]
 
     def advance(self) -> _Token:
-        token = self.tokens[self.position]
-        self.position += 1
-        return token
+        self.peek()
+        return self.ahead.popleft()
 
     def skip_newlines(self) -> None:
-        while self.peek_kind() == "newline":
-            self.position += 1
+        if _only_newlines(self.peek()):
+            self.advance()
 
     # -- locations and rows -------------------------------------------------------------
 
     def here(self, column: int) -> str:
-        return f"row {len(self.rows) + 1}, column {column}"
+        return f"At row {len(self.rows) + 1}, column {column}"
 
     def finish_row(self, entries: list[float]) -> None:
         row_number = len(self.rows) + 1
-        if len(entries) > self.max_size:
-            raise KernelParseError(
-                f"row {row_number} has {len(entries)} values; "
-                f"at most {self.max_size} columns are allowed"
-            )
         if self.rows and len(entries) != len(self.rows[0]):
             raise KernelParseError(
-                f"row {row_number} has {_count(len(entries), 'value')} "
-                f"but row 1 has {len(self.rows[0])}"
+                f"Rows differ in length: row {row_number} has {_count(len(entries), 'value')} "
+                f"but row 1 has {len(self.rows[0])}."
             )
         if row_number > self.max_size:
             raise KernelParseError(
-                f"the kernel has more than {self.max_size} rows; "
-                f"at most {self.max_size} are allowed"
+                f"The kernel has more than {self.max_size} rows; "
+                f"at most {self.max_size} are allowed."
             )
         self.rows.append(entries)
 
@@ -788,6 +824,8 @@ class _KernelTextParser:
 
     def document(self) -> tuple[list[list[float]], float]:
         """Read ``[factor [*]] [ matrix ] [(* | /) factor]`` or a bare matrix."""
+        if _only_newlines(self.peek()):
+            self.advance()
         factor = self.leading_factor()
         if self.peek_kind() == "[":
             self.advance()
@@ -800,7 +838,7 @@ class _KernelTextParser:
             factor *= self.trailing_factor()
             if factor == 0 or not math.isfinite(factor):
                 raise KernelParseError(
-                    f"the factors combine to {factor:g}; use a non-zero factor of ordinary size"
+                    f"The factors combine to {factor:g}; use a non-zero factor of ordinary size."
                 )
         else:
             self.flat_rows(closing=None)
@@ -812,21 +850,22 @@ class _KernelTextParser:
             return 1.0
         length = 3 if self.peek_kind(1) == "/" and self.peek_kind(2) == "number" else 1
         lookahead = length
-        while self.peek_kind(lookahead) == "newline":
+        if _only_newlines(self.peek(lookahead)):
             lookahead += 1
         has_star = self.peek_kind(lookahead) == "*"
         if has_star:
             lookahead += 1
-            while self.peek_kind(lookahead) == "newline":
+            if _only_newlines(self.peek(lookahead)):
                 lookahead += 1
         if self.peek_kind(lookahead) != "[":
             if has_star:
                 raise KernelParseError(
-                    "a factor such as '0.5 *' must be followed by a bracketed matrix '[...]'"
+                    "A factor such as '0.5 *' must be followed by a bracketed matrix '[...]'."
                 )
             return 1.0
-        factor = self.scalar("the factor")
-        self.position += lookahead - length
+        factor = self.scalar("The factor")
+        for _ in range(lookahead - length):
+            self.advance()
         return factor
 
     def trailing_factor(self) -> float:
@@ -835,94 +874,121 @@ class _KernelTextParser:
         token = self.peek()
         if token is None:
             return 1.0
-        if token.kind not in ("*", "/"):
-            raise KernelParseError(f"unexpected {token.text!r} after the closing ']'")
+        if token[0] not in ("*", "/"):
+            raise KernelParseError(f"Unexpected {_shown(token)} after the closing ']'.")
         self.advance()
         self.skip_newlines()
-        divide = token.kind == "/"
+        divide = token[0] == "/"
         value = self.scalar(
-            f"the {'divisor' if divide else 'factor'} after ']'",
+            f"The {'divisor' if divide else 'factor'} after ']'",
             zero_problem="is zero: division by zero" if divide else _ZERO_FACTOR_PROBLEM,
         )
         self.skip_newlines()
         extra = self.peek()
         if extra is not None:
-            raise KernelParseError(f"unexpected {extra.text!r} after the factor")
+            raise KernelParseError(f"Unexpected {_shown(extra)} after the factor.")
         return 1.0 / value if divide else value
 
     def scalar(self, what: str, zero_problem: str = _ZERO_FACTOR_PROBLEM) -> float:
         """Read ``number`` or ``number / number`` as a non-zero finite factor."""
         token = self.peek()
-        if token is None or token.kind != "number":
-            found = "nothing" if token is None else repr(token.text)
-            raise KernelParseError(f"{what} must be a number, found {found}")
-        value, text = self.fraction(lambda message: f"{what} {message}")
+        if token is None or token[0] != "number":
+            raise KernelParseError(f"{what} must be a number, found {_shown(token)}.")
+        value, text = self.fraction(lambda message: f"{what}: {message}")
         if value == 0:
-            raise KernelParseError(f"{what}, {text!r}, {zero_problem}")
+            raise KernelParseError(f"{what}, {_quote(text)}, {zero_problem}.")
         return value
 
     def fraction(self, locate: Callable[[str], str]) -> tuple[float, str]:
         """Read a number, optionally ``/ number``; ``locate`` prefixes error messages."""
-        numerator = self.advance().text
+        numerator = self.advance()[1]
         value = float(numerator)
         text = numerator
         if self.peek_kind() == "/":
             self.advance()
             token = self.peek()
-            if token is None or token.kind != "number":
-                found = "nothing" if token is None else repr(token.text)
+            if token is None or token[0] != "number":
                 raise KernelParseError(
-                    locate(f"'{numerator}/' must be followed by a number, found {found}")
+                    locate(
+                        f"{_quote(numerator + '/')} must be followed by a number, "
+                        f"found {_shown(token)}."
+                    )
                 )
             self.advance()
-            text = f"{numerator}/{token.text}"
-            denominator = float(token.text)
+            text = f"{numerator}/{token[1]}"
+            denominator = float(token[1])
             if denominator == 0:
-                raise KernelParseError(locate(f"{text!r} divides by zero"))
+                raise KernelParseError(locate(f"{_quote(text)} divides by zero."))
             value = value / denominator
         if not math.isfinite(value):
-            raise KernelParseError(locate(f"{text!r} is not a finite number"))
+            raise KernelParseError(locate(f"{_quote(text)} is not a finite number."))
         return value, text
 
     def entry(self, entries: list[float]) -> None:
         """Read one matrix value at the current token and append it to ``entries``."""
         column = len(entries) + 1
-        token = self.peek()
-        if token.kind == "word":
-            bare = token.text.lower().lstrip("+-")
+        kind, text = self.peek()
+        if kind == "word":
+            bare = text.lower().lstrip("+-")
             problem = "is not a finite number" if bare in _NON_FINITE_WORDS else "is not a number"
-            raise KernelParseError(f"{self.here(column)}: {token.text!r} {problem}")
-        if token.kind != "number":
-            raise KernelParseError(f"{self.here(column)}: unexpected {token.text!r}")
+            raise KernelParseError(f"{self.here(column)}: {_quote(text)} {problem}.")
+        if kind != "number":
+            raise KernelParseError(f"{self.here(column)}: unexpected {_quote(text)}.")
+        if column > self.max_size:
+            raise KernelParseError(
+                f"Too many columns: row {len(self.rows) + 1} has more than {self.max_size} "
+                f"values; at most {self.max_size} columns are allowed."
+            )
         value, _ = self.fraction(lambda message: f"{self.here(column)}: {message}")
+        if abs(value) > MAX_ABS_VALUE:
+            raise KernelParseError(
+                f"{self.here(column)}: the value {value:.12g} is too large; "
+                f"kernel values must lie within ±{MAX_ABS_VALUE:g}."
+            )
         entries.append(value)
 
     def comma(self, entries: list[float], after_comma: bool) -> None:
         """Check a comma is between values; raise if it starts a row or doubles up."""
         column = len(entries) + 1
         if not entries:
-            raise KernelParseError(f"{self.here(column)}: a comma comes before any value")
+            raise KernelParseError(f"{self.here(column)}: a comma comes before any value.")
         if after_comma:
-            raise KernelParseError(f"{self.here(column)}: empty value between commas")
-        self.advance()
+            raise KernelParseError(f"{self.here(column)}: empty value between commas.")
+
+    def flat_gap(
+        self, separators: str, entries: list[float], after_comma: bool
+    ) -> tuple[list[float], bool]:
+        """Apply a run of separators inside flat rows; return the new ``(entries, after_comma)``.
+
+        Each newline or ``;`` ends a non-empty row; a comma must follow a value. Once the
+        row is empty, only row separators may follow, so the loop runs at most three times.
+        """
+        for index, separator in enumerate(separators):
+            if not entries:
+                if "," in separators[index:]:
+                    self.comma(entries, after_comma)
+                return entries, False
+            if separator == ",":
+                self.comma(entries, after_comma)
+                after_comma = True
+            else:
+                self.finish_row(entries)
+                entries, after_comma = [], False
+        return entries, after_comma
 
     def flat_rows(self, closing: str | None) -> None:
         """Read rows split by newlines or ``;`` until ``closing`` (or the end)."""
         entries: list[float] = []
         after_comma = False
-        while (token := self.peek()) is not None and token.kind != closing:
-            if token.kind in ("newline", ";"):
+        while (token := self.peek()) is not None and token[0] != closing:
+            kind = token[0]
+            if kind == "gap":
                 self.advance()
-                if entries:
-                    self.finish_row(entries)
-                entries, after_comma = [], False
-            elif token.kind == ",":
-                self.comma(entries, after_comma)
-                after_comma = True
-            elif token.kind == "[":
+                entries, after_comma = self.flat_gap(token[1], entries, after_comma)
+            elif kind == "[":
                 raise KernelParseError(
                     f"{self.here(len(entries) + 1)}: unexpected '['; brackets may only "
-                    "surround the whole matrix or each row of a nested list"
+                    "surround the whole matrix or each row of a nested list."
                 )
             else:
                 self.entry(entries)
@@ -936,32 +1002,54 @@ class _KernelTextParser:
             self.advance()  # the "[" opening this row, checked below for later rows
             entries: list[float] = []
             after_comma = False
-            while (inner := self.peek()).kind != "]":
-                if inner.kind == "newline":
+            while (inner := self.peek())[0] != "]":
+                if inner[0] == "gap":
                     self.advance()
-                elif inner.kind == ",":
-                    self.comma(entries, after_comma)
-                    after_comma = True
-                elif inner.kind == ";":
-                    raise KernelParseError(
-                        f"{self.here(len(entries) + 1)}: ';' cannot appear inside a bracketed row"
-                    )
+                    # Newlines inside a row are ignored; the loop runs at most twice.
+                    for separator in inner[1].replace("\n", ""):
+                        if separator == ";":
+                            raise KernelParseError(
+                                f"{self.here(len(entries) + 1)}: ';' cannot appear inside "
+                                "a bracketed row."
+                            )
+                        self.comma(entries, after_comma)
+                        after_comma = True
                 else:
                     self.entry(entries)
                     after_comma = False
             self.advance()
             if not entries:
-                raise KernelParseError(f"row {len(self.rows) + 1} is empty")
+                raise KernelParseError(f"Bracketed row {len(self.rows) + 1} is empty.")
             self.finish_row(entries)
-            while self.peek_kind() in (",", ";", "newline"):
+            if self.peek_kind() == "gap":
                 self.advance()
             token = self.peek()
-            if token.kind == "]":
+            if token[0] == "]":
                 return
-            if token.kind != "[":
+            if token[0] != "[":
                 raise KernelParseError(
-                    f"row {len(self.rows) + 1}: expected '[' to start the row, found {token.text!r}"
+                    f"At row {len(self.rows) + 1}: expected '[' to start the row, "
+                    f"found {_shown(token)}."
                 )
+
+
+def _check_magnitude(kernel: np.ndarray, factor: float) -> None:
+    """Raise KernelParseError naming the first value the factor made too large."""
+    finite = np.isfinite(kernel)
+    if not finite.all():
+        row, column = np.argwhere(~finite)[0]
+        raise KernelParseError(
+            f"At row {row + 1}, column {column + 1}: multiplying by the factor {factor:g} "
+            "makes the value too large to represent."
+        )
+    beyond = np.abs(kernel) > MAX_ABS_VALUE
+    if beyond.any():
+        row, column = np.argwhere(beyond)[0]
+        raise KernelParseError(
+            f"At row {row + 1}, column {column + 1}: multiplied by the factor {factor:g}, "
+            f"the value is {kernel[row, column]:.12g}, too large; "
+            f"kernel values must lie within ±{MAX_ABS_VALUE:g}."
+        )
 
 
 def parse(text: str, *, max_size: int = MAX_KERNEL_SIZE) -> np.ndarray:
@@ -993,43 +1081,47 @@ def parse(text: str, *, max_size: int = MAX_KERNEL_SIZE) -> np.ndarray:
     -------
     numpy.ndarray
         The kernel as a 2-D ``float64`` array, multiplied by the factor if there is one.
+        Every value lies within ``±MAX_ABS_VALUE``.
 
     Raises
     ------
     KernelParseError
-        With a message naming the 1-based row and column of the problem where there is
+        With a sentence naming the 1-based row and column of the problem where there is
         one, for: empty text, text longer than :data:`MAX_TEXT_LENGTH`, a value that is not
-        a number, NaN or infinity, division by zero, a zero factor, rows of different
-        lengths, unbalanced brackets, or more than ``max_size`` rows or columns.
+        a number, NaN or infinity, a value beyond ``±MAX_ABS_VALUE`` (as written, or
+        once multiplied by the factor), division by zero, a zero factor, rows of different
+        lengths, unbalanced brackets, or more than ``max_size`` rows or columns. The
+        message quotes at most 40 characters of the text.
     FiltersError
         If ``max_size`` is not a positive integer.
+
+    Notes
+    -----
+    The time taken grows linearly with the length of the text, and reading stops at
+    the first problem, so any text up to :data:`MAX_TEXT_LENGTH` characters is read or
+    refused in a few milliseconds.
     """
     if isinstance(max_size, bool) or not isinstance(max_size, numbers.Integral) or max_size < 1:
-        raise FiltersError(f"max_size must be a positive integer, got {max_size!r}")
+        raise FiltersError(f"Argument max_size must be a positive integer, got {max_size!r}.")
     if not isinstance(text, str):
-        raise KernelParseError(f"kernel text must be a string, got {type(text).__name__}")
+        raise KernelParseError(f"Kernel text must be a string, got {type(text).__name__}.")
     if len(text) > MAX_TEXT_LENGTH:
         raise KernelParseError(
-            f"the kernel text is {len(text):,} characters long; "
-            f"at most {MAX_TEXT_LENGTH:,} are allowed"
+            f"The kernel text is {len(text):,} characters long; "
+            f"at most {MAX_TEXT_LENGTH:,} are allowed."
         )
-    tokens = _tokenize(text)
-    while tokens and tokens[-1].kind == "newline":
-        tokens.pop()
-    while tokens and tokens[0].kind == "newline":
-        tokens.pop(0)
-    if not tokens:
-        raise KernelParseError("the kernel text is empty; enter rows of numbers such as '1 2 1'")
-    _check_brackets(tokens)
-    rows, factor = _KernelTextParser(tokens, int(max_size)).document()
+    if not text or text.isspace():
+        raise KernelParseError("The kernel text is empty; enter rows of numbers such as '1 2 1'.")
+    text = text.replace("\u2212", "-")
+    _check_brackets(text)
+    rows, factor = _KernelTextParser(text, int(max_size)).document()
     if not rows:
-        raise KernelParseError("the kernel text contains no numbers")
-    with np.errstate(over="ignore"):
-        kernel = np.array(rows, dtype=np.float64) * factor
-    if not np.isfinite(kernel).all():
-        raise KernelParseError(
-            f"multiplying by the factor {factor:g} makes some values too large to represent"
-        )
+        raise KernelParseError("The kernel text contains no numbers.")
+    kernel = np.array(rows, dtype=np.float64)
+    if factor != 1.0:
+        with np.errstate(over="ignore"):
+            kernel *= factor
+        _check_magnitude(kernel, factor)
     return kernel
 
 

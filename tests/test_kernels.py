@@ -1,5 +1,9 @@
 """Tests for filters.kernels: presets, the text format and the analysis helpers."""
 
+import contextlib
+import math
+import time
+
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -393,40 +397,60 @@ def test_parse_reads_the_classic_gaussian_with_a_factor():
         (" \n\t\n ", "empty"),
         ("[]", "no numbers"),
         (";;\n;", "no numbers"),
-        ("1 2 3\n4 5 abc", r"row 2, column 3: 'abc' is not a number"),
-        ("1 2 3\n4 5 6\n7 8", "row 3 has 2 values but row 1 has 3"),
-        ("[[1, 2], [3]]", "row 2 has 1 value but row 1 has 2"),
-        ("1 nan", r"row 1, column 2: 'nan' is not a finite number"),
-        ("1 2\n-inf 3", r"row 2, column 1: '-inf' is not a finite number"),
-        ("1e400", r"row 1, column 1: '1e400' is not a finite number"),
-        ("1 2/0", r"row 1, column 2: '2/0' divides by zero"),
-        ("1 2/", r"row 1, column 2: '2/' must be followed by a number"),
-        ("1-2", r"row 1, column 1: '1-2' is not a number"),
-        ("1,,2", r"row 1, column 2: empty value between commas"),
-        (", 1", r"row 1, column 1: a comma comes before any value"),
-        ("1 2 *", r"row 1, column 3: unexpected '\*'"),
-        ("1 2 [3]", r"row 1, column 3: unexpected '\['"),
-        ("[1 2; 3 4", r"unbalanced brackets: 1 '\[' not closed"),
-        ("1 2]", r"unbalanced brackets: a '\]' has no matching"),
+        ("1 2 3\n4 5 abc", r"At row 2, column 3: 'abc' is not a number\."),
+        ("1 2 3\n4 5 6\n7 8", r"row 3 has 2 values but row 1 has 3\."),
+        ("[[1, 2], [3]]", r"row 2 has 1 value but row 1 has 2\."),
+        ("1 nan", r"At row 1, column 2: 'nan' is not a finite number\."),
+        ("1 2\n-inf 3", r"At row 2, column 1: '-inf' is not a finite number\."),
+        ("1e400", r"At row 1, column 1: '1e400' is not a finite number\."),
+        ("1 2/0", r"At row 1, column 2: '2/0' divides by zero\."),
+        ("1 2/", r"At row 1, column 2: '2/' must be followed by a number, found nothing\."),
+        ("1 2/\n3", r"At row 1, column 2: '2/' must be followed by a number, found '\\n'\."),
+        ("1-2", r"At row 1, column 1: '1-2' is not a number\."),
+        ("1,,2", r"At row 1, column 2: empty value between commas\."),
+        ("1, ,2", r"At row 1, column 2: empty value between commas\."),
+        (", 1", r"At row 1, column 1: a comma comes before any value\."),
+        ("1 2\n, 3 4", r"At row 2, column 1: a comma comes before any value\."),
+        ("1 2 *", r"At row 1, column 3: unexpected '\*'\."),
+        ("1 2 [3]", r"At row 1, column 3: unexpected '\['"),
+        ("[1 2; 3 4", r"Unbalanced brackets: 1 '\[' not closed"),
+        ("1 2]", r"Unbalanced brackets: a '\]' has no matching"),
+        ("]][[", r"Unbalanced brackets: a '\]' has no matching"),
         ("[[[1]]]", "nested more than two deep"),
-        ("[[1; 2]]", r"row 1, column 2: ';' cannot appear inside a bracketed row"),
-        ("[[1, 2], 3]", r"row 2: expected '\[' to start the row"),
-        ("[[1], []]", "row 2 is empty"),
-        ("[1 2] [3 4]", r"unexpected '\[' after the closing"),
-        ("[1 2] / 2 3", "unexpected '3' after the factor"),
+        ("[[[", "nested more than two deep"),
+        ("[[1; 2]]", r"At row 1, column 2: ';' cannot appear inside a bracketed row\."),
+        ("[[1, 2], 3]", r"At row 2: expected '\[' to start the row, found '3'\."),
+        ("[[1], []]", r"row 2 is empty\."),
+        ("[1 2] [3 4]", r"Unexpected '\[' after the closing"),
+        ("[1 2]\n;", r"Unexpected ';' after the closing"),
+        ("[1 2] / 2 3", r"Unexpected '3' after the factor\."),
         ("0 * [1 2]", "factor, '0', is zero"),
         ("[1 2] * 0", "factor after '\\]', '0', is zero"),
         ("[1 2] / 0", "divisor after '\\]', '0', is zero: division by zero"),
         ("1/0 * [1 2]", "'1/0' divides by zero"),
         ("[1 2] / x", "divisor after '\\]' must be a number, found 'x'"),
         ("2 * 1 2", "must be followed by a bracketed matrix"),
-        ("1e300 * [1e300]", "too large to represent"),
+        ("1e308 * [10]", r"At row 1, column 1: .*too large to represent\."),
         ("[1] / 1e-320", "factors combine to inf"),
+        ("1 1e7", r"At row 1, column 2: the value 10000000 is too large; .* within ±1e\+06\."),
+        ("1e300 * [1e300]", r"At row 1, column 1: the value 1e\+300 is too large"),
+        ("-1000000.5", r"At row 1, column 1: the value -1000000.5 is too large"),
+        ("2e12/2", r"At row 1, column 1: the value 1e\+12 is too large"),
+        ("1e3 * [1 2; 3 1e4]", r"At row 2, column 2: .*factor 1000, the value is 10000000,"),
+        ("[1 2; 3 1e4] / 1e-3", r"At row 2, column 2: .*within ±1e\+06\."),
     ],
 )
 def test_parse_errors_say_what_and_where(text, message):
-    with pytest.raises(KernelParseError, match=message):
+    with pytest.raises(KernelParseError, match=message) as raised:
         kernels.parse(text)
+    _assert_short_sentence(str(raised.value))
+
+
+def _assert_short_sentence(message: str) -> None:
+    """A refusal is one short sentence: a capital letter first, a full stop last."""
+    assert message[:1].isupper(), message
+    assert message.endswith("."), message
+    assert len(message) < 200, message
 
 
 @pytest.mark.parametrize(
@@ -453,8 +477,159 @@ def test_parse_never_evaluates_code(text, monkeypatch):
 
 
 def test_parse_rejects_text_that_is_too_long():
-    with pytest.raises(KernelParseError, match=r"100,001 characters.*at most 100,000"):
+    with pytest.raises(
+        KernelParseError, match=r"100,001 characters.*at most 100,000 are allowed\.$"
+    ):
         kernels.parse("1 " * 50_000 + "1")
+
+
+# Texts up to the length limit that once took seconds (quadratic work) or produced
+# messages quoting the whole input. Each must be read or refused at once, briefly.
+PATHOLOGICAL_TEXTS = {
+    "newlines then a number": "\n" * 99_990 + "1",
+    "semicolons": ";" * 99_999,
+    "spaces": " " * 99_999,
+    "CRLF lines": "\r\n" * 50_000,
+    "one value, 50,000 times": "1 " * 50_000,
+    "one row per value": "1\n" * 50_000,
+    "a 100,000-digit number": "1" * 100_000,
+    "a 100,000-letter word": "a" * 100_000,
+    "a huge exponent": "1e" + "9" * 99_998,
+    "a tiny number": "0." + "0" * 99_997 + "1",
+    "opening brackets": "[" * 50_000,
+    "closing brackets": "]" * 50_000,
+    "empty pairs of brackets": "[]" * 50_000,
+    "commas between nested rows": "[[1]" + "," * 99_990 + "]",
+    "commas and newlines between nested rows": "[[1]" + ",\n" * 49_990 + "]",
+    "trailing commas": "1," * 50_000,
+    "lone commas": ",\n" * 50_000,
+    "fractions without a denominator": "1/" * 50_000,
+    "stars": "*" * 100_000,
+    "minus signs": "\u2212" * 100_000,
+    "a long nested row": "[[" + "1," * 49_990 + "1]]",
+    "a factor and a long row": "1/273 * [" + "1 " * 49_990 + "]",
+    "spaces between two values": "1" + " " * 99_998 + "2",
+    "a factor after many newlines": "[1]" + "\n" * 99_990 + "*2",
+    "a 63×63 kernel of fractions": "\n".join([" ".join(["1/3"] * 63)] * 63),
+}
+
+
+@pytest.mark.parametrize("text", PATHOLOGICAL_TEXTS.values(), ids=PATHOLOGICAL_TEXTS.keys())
+def test_parse_reads_or_refuses_pathological_text_briefly(text):
+    assert len(text) <= kernels.MAX_TEXT_LENGTH
+    try:
+        kernel = kernels.parse(text)
+    except FiltersError as error:
+        _assert_short_sentence(str(error))
+    else:
+        assert kernel.ndim == 2
+        assert np.isfinite(kernel).all()
+
+
+def test_messages_quote_at_most_about_forty_characters_of_the_text():
+    word = "x" * 100_000
+    with pytest.raises(KernelParseError) as raised:
+        kernels.parse("1 2\n3 " + word[:99_990])
+    message = str(raised.value)
+    assert message == f"At row 2, column 2: '{'x' * 40}…' is not a number."
+    with pytest.raises(KernelParseError, match=r"'1{40}…' must be followed by a number"):
+        kernels.parse("1" * 60 + "/")
+    with pytest.raises(KernelParseError, match=r"^At row 1, column 1: '<b>\\u202e'"):
+        kernels.parse("<b>\u202e")  # quoted like repr: invisible characters escaped
+
+
+def _best_time(text: str, repeats: int = 7) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with contextlib.suppress(FiltersError):
+            kernels.parse(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda n: "\n" * n + "1",
+        lambda n: ";" * n,
+        lambda n: "[]" * (n // 2),
+        lambda n: "[[1]" + "," * n + "]",
+        lambda n: "[[1]" + ",\n" * (n // 2) + "]",
+        lambda n: "1" + " " * n + "2",
+        lambda n: "1" * n,
+    ],
+    ids=["newlines", "semicolons", "bracket pairs", "commas", "comma lines", "spaces", "digits"],
+)
+def test_parse_time_grows_linearly_with_the_text(build):
+    """Eight times the text takes about eight times as long, not sixty-four (quadratic)."""
+    small, large = build(12_000), build(96_000)
+    assert len(large) <= kernels.MAX_TEXT_LENGTH
+    ratio = _best_time(large) / max(_best_time(small), 1e-6)
+    assert ratio < 24, f"8× the text took {ratio:.1f}× as long"
+
+
+_KERNEL_TEXT_PIECES = st.sampled_from(
+    [
+        "1",
+        "-2",
+        "3.5",
+        ".5",
+        "1e3",
+        "1e7",
+        "2/3",
+        "0",
+        "nan",
+        "x",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        ";",
+        ",",
+        "[",
+        "]",
+        "*",
+        "/",
+        "1/273 *",
+        "\u2212",
+        "e",
+        "+",
+        "<b>",
+        "www.x.y",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.lists(_KERNEL_TEXT_PIECES, max_size=40).map("".join),
+    )
+)
+def test_parse_returns_a_bounded_kernel_or_a_short_refusal(text):
+    try:
+        kernel = kernels.parse(text, max_size=8)
+    except FiltersError as error:
+        _assert_short_sentence(str(error))
+    else:
+        assert isinstance(kernel, np.ndarray)
+        assert kernel.dtype == np.float64 and kernel.ndim == 2
+        assert min(kernel.shape) >= 1 and max(kernel.shape) <= 8
+        assert np.isfinite(kernel).all()
+        assert np.abs(kernel).max() <= kernels.MAX_ABS_VALUE
+
+
+def test_parse_refuses_values_beyond_the_bound_as_written_and_after_the_factor():
+    bound = kernels.MAX_ABS_VALUE
+    assert bound == 1e6
+    np.testing.assert_array_equal(kernels.parse("1e6 -1e6"), [[bound, -bound]])
+    np.testing.assert_array_equal(kernels.parse("1e3 * [1e3]"), [[bound]])
+    with pytest.raises(KernelParseError, match=r"At row 1, column 2: the value 1000001 "):
+        kernels.parse("0 1000001")
+    with pytest.raises(KernelParseError, match=r"At row 1, column 1: .* -2000000, too large"):
+        kernels.parse("[-1e6] * 2")
 
 
 def test_parse_rejects_non_strings():
@@ -467,8 +642,10 @@ def test_parse_limits_rows_and_columns_to_max_size():
     assert kernels.parse(" ".join(["1"] * 63)).shape == (1, 63)
     with pytest.raises(KernelParseError, match="more than 63 rows"):
         kernels.parse("\n".join(["1"] * 64))
-    with pytest.raises(KernelParseError, match="row 1 has 64 values; at most 63 columns"):
+    with pytest.raises(KernelParseError, match="row 1 has more than 63 values; at most 63 columns"):
         kernels.parse(" ".join(["1"] * 64))
+    with pytest.raises(KernelParseError, match="row 2 has more than 63 values"):
+        kernels.parse("1\n" + " ".join(["1"] * 64))
     with pytest.raises(KernelParseError, match="more than 2 rows"):
         kernels.parse("1 1\n1 1\n1 1", max_size=2)
     with pytest.raises(FiltersError, match="max_size"):
@@ -478,7 +655,9 @@ def test_parse_limits_rows_and_columns_to_max_size():
 finite_kernels = hnp.arrays(
     np.float64,
     hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=7),
-    elements=st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False),
+    elements=st.floats(
+        -kernels.MAX_ABS_VALUE, kernels.MAX_ABS_VALUE, allow_nan=False, allow_infinity=False
+    ),
 )
 
 
