@@ -8,6 +8,7 @@ defaults with one plain warning per refused value, never an exception.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -173,11 +174,14 @@ def test_kernels_larger_than_15x15_are_left_out_of_the_link() -> None:
     assert from_query(to_query(demo)) == (Demo(), [])
 
 
-def test_an_explicit_kernel_wins_over_a_preset_in_the_same_link() -> None:
-    demo, warnings = from_query({"preset": "emboss", "kernel": "1,2;3,4"})
-    assert warnings == []
+def test_an_explicit_kernel_wins_over_a_preset_in_the_same_link_and_says_so() -> None:
+    demo, warnings = from_query({"preset": "emboss", "kernel": "1,2;3,4", "sigma": "2"})
     assert demo.preset is None
     np.testing.assert_array_equal(demo.kernel(), [[1, 2], [3, 4]])
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("The link's preset='emboss' was ignored")
+    assert warnings[1].startswith("The link's sigma='2' was ignored")
+    assert all("explicit kernel values" in warning for warning in warnings)
 
 
 def test_whole_number_parameters_read_as_ints() -> None:
@@ -359,3 +363,260 @@ def test_any_query_gives_a_usable_demo_and_never_raises(query: dict[str, str]) -
     if len(query) > state.MAX_URL_PARAMS:
         assert demo == DEFAULT and len(warnings) == 1
     assert from_query(to_query(demo)) == (demo, [])
+
+
+# ---------------------------------------------------------------------------- nothing silent
+
+PREVIEW_SIZES_TEXT = "256, 384, 512, 768, 1024 or 0 (full resolution)"
+
+
+@pytest.mark.parametrize("text", ["0.5", "512.9", "255.5", "-0.25"])
+def test_a_fractional_preview_is_refused_and_named(text: str) -> None:
+    demo, warnings = from_query({"preview": text})
+    assert demo.preview == state.DEFAULT_PREVIEW
+    assert warnings == [
+        f"The link's preview={text!r} is not a whole number of pixels; "
+        f"the sizes are {PREVIEW_SIZES_TEXT}."
+    ]
+
+
+@pytest.mark.parametrize("text", ["7", "500", "-512", "2048"])
+def test_a_whole_preview_that_is_not_a_size_lists_the_sizes(text: str) -> None:
+    demo, warnings = from_query({"preview": text})
+    assert demo.preview == state.DEFAULT_PREVIEW
+    assert warnings == [
+        f"The link's preview={text!r} is not one of the sizes {PREVIEW_SIZES_TEXT}."
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("nan", "is not a finite number"),
+        ("-inf", "is not a finite number"),
+        ("1e308", "is out of range"),
+        ("1e999", "is out of range"),  # a number, only too large for a float
+        ("big", "is not a number"),
+    ],
+)
+def test_a_preview_that_is_no_usable_number_says_why(text: str, problem: str) -> None:
+    demo, warnings = from_query({"preview": text})
+    assert demo.preview == state.DEFAULT_PREVIEW
+    assert warnings == [
+        f"The link's preview={text!r} {problem}; the sizes are {PREVIEW_SIZES_TEXT}."
+    ]
+
+
+@pytest.mark.parametrize("text, size", [("512.0", 512), ("0", 0), ("0.0", 0), ("1e3", None)])
+def test_a_preview_written_as_a_whole_float_is_read(text: str, size: int | None) -> None:
+    demo, warnings = from_query({"preview": text})
+    if size is None:  # 1000 is whole but not a size
+        assert demo.preview == state.DEFAULT_PREVIEW and len(warnings) == 1
+    else:
+        assert (demo.preview, warnings) == (size, [])
+
+
+@pytest.mark.parametrize(
+    "preset, name, text, message",
+    [
+        ("box", "size", "1e308", "is out of range (1..31)."),
+        ("box", "size", "1e999", "is out of range (1..31)."),
+        ("box", "size", "-1e7", "is out of range (1..31)."),
+        ("box", "size", "99", "is out of range (1..31)."),
+        ("box", "size", "0", "is out of range (1..31)."),
+        ("random", "size", "1", "is out of range (2..31)."),
+        ("gaussian", "sigma", "20", "is out of range (0.1..10)."),
+        ("gaussian", "sigma", "0.05", "is out of range (0.1..10)."),
+        ("shift", "dx", "1e300", "is out of range (-7..7)."),
+        ("gaussian", "sigma", "nan", "is not a finite number."),
+        ("gaussian", "sigma", "inf", "is not a finite number."),
+        ("gaussian", "sigma", "-Infinity", "is not a finite number."),
+        ("box", "size", "abc", "is not a number."),
+        ("box", "size", "3.5", "is not a whole number; the default size 3 is used."),
+        ("shift", "dy", "0.25", "is not a whole number; the default dy 2 is used."),
+        ("unsharp", "size", "4", "is not an odd number (1..31)."),
+        ("gabor", "size", "8", "is not an odd number (3..31)."),
+    ],
+)
+def test_each_refused_parameter_says_why_and_the_default_is_kept(
+    preset: str, name: str, text: str, message: str
+) -> None:
+    demo, warnings = from_query({"preset": preset, name: text})
+    assert demo == Demo().with_preset(preset, {})
+    assert warnings == [f"The link's {name}={text!r} {message}"]
+
+
+def test_a_refused_parameter_leaves_the_others_of_its_preset_in_use() -> None:
+    demo, warnings = from_query({"preset": "gaussian", "size": "7", "sigma": "20"})
+    assert demo == Demo().with_preset("gaussian", {"size": 7})
+    assert warnings == ["The link's sigma='20' is out of range (0.1..10)."]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"preset": "box", "sigma": "2"}, "The link's sigma='2' was ignored: Box blur has no such"),
+        ({"dx": "1"}, "The link's dx='1' was ignored: Gaussian 5×5 (/273) has no such"),
+        ({"preset": "nope", "seed": "4"}, "The link's seed='4' was ignored: Gaussian 5×5"),
+        (
+            {"kernel": "1,2", "size": "3"},
+            "The link's size='3' was ignored: the link gives explicit",
+        ),
+    ],
+)
+def test_a_parameter_the_kernel_does_not_use_is_named(query: dict[str, str], message: str) -> None:
+    _, warnings = from_query(query)
+    assert any(warning.startswith(message) for warning in warnings), warnings
+
+
+GPU_REASON = "CuPy is not installed."
+
+
+def test_a_gpu_link_where_no_gpu_is_usable_gets_the_cpu_and_says_why() -> None:
+    query = {"backend": "gpu", "boundary": "wrap"}
+    demo, warnings = from_query(query, gpu_usable=False, gpu_reason=GPU_REASON)
+    assert demo == Demo(backend="cpu", boundary="wrap")
+    assert warnings == [
+        "The link asks for the GPU backend, but no GPU is usable here "
+        "(CuPy is not installed); the CPU is used."
+    ]
+
+
+@pytest.mark.parametrize("gpu_usable", [True, None])
+def test_a_gpu_link_keeps_the_gpu_where_it_is_usable_or_unknown(gpu_usable: bool | None) -> None:
+    assert from_query({"backend": "gpu"}, gpu_usable=gpu_usable) == (Demo(backend="gpu"), [])
+
+
+@pytest.mark.parametrize("backend", ["auto", "cpu"])
+def test_other_backends_need_no_gpu(backend: str) -> None:
+    demo, warnings = from_query({"backend": backend}, gpu_usable=False, gpu_reason=GPU_REASON)
+    assert (demo.backend, warnings) == (backend, [])
+
+
+LONG_VALUE = "<" + "x" * 500 + ">"
+
+
+@pytest.mark.parametrize(
+    "key", [*OPTION_CHOICES, "preset", "kernel", *PARAM_NAMES, "nan-" + "y" * 60]
+)
+def test_every_warning_quotes_at_most_about_40_characters_of_the_value(key: str) -> None:
+    query = {"preset": "gabor", key: LONG_VALUE} if key in PARAM_NAMES else {key: LONG_VALUE}
+    _, warnings = from_query(query)
+    for warning in warnings:
+        assert "x" * 41 not in warning, warning
+        assert len(warning) <= LONGEST_WARNING, warning
+
+
+# ------------------------------------------------------- property: nothing substituted silently
+
+KNOWN_KEYS = (*OPTION_CHOICES, "preset", "kernel", *state.PARAMETER_NAMES)
+NUMERIC_KEYS = {"preview", *state.PARAMETER_NAMES}
+
+
+def _reproduced(key: str, value: str, demo: Demo) -> bool:
+    """Whether ``to_query(demo)`` says the same as the link's ``key=value``."""
+    written = to_query(demo)
+    if key in written:
+        shown = written[key]
+    elif key in OPTION_CHOICES:  # left out because it is the default
+        shown = str(getattr(Demo(), key))
+    elif key == "preset" and demo.preset is not None:
+        shown = demo.preset
+    else:
+        return False
+    if key in NUMERIC_KEYS:
+        try:
+            return float(value) == float(shown)
+        except ValueError:
+            return False
+    if key == "kernel":
+        try:
+            asked = kernels.parse(value, max_size=state.MAX_URL_KERNEL_SIDE)
+        except ValueError:
+            return False
+        return asked.shape == demo.kernel().shape and np.array_equal(asked, demo.kernel())
+    return value == shown
+
+
+def _named(key: str, warnings: list[str]) -> bool:
+    pattern = re.compile(rf"The link's '?{re.escape(key)}\b|the GPU {re.escape(key)}\b")
+    return any(pattern.search(warning) for warning in warnings)
+
+
+SHORT_STRINGS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            *kernels.PRESETS,
+            *(value for choices in OPTION_CHOICES.values() for value in map(str, choices)),
+            "gpu",
+            "0.5",
+            "512.9",
+            "512.0",
+            "1e308",
+            "1e999",
+            "nan",
+            "-inf",
+            "3.5",
+            "4",
+            "7",
+            "7.0",
+            "0.1",
+            "-7",
+            "20",
+            "1,2;3,4",
+            "[1 2; 3 4] / 2",
+            "1e7,0",
+            "",
+        ]
+    ),
+    st.integers(-40, 2000).map(str),
+    st.floats(-50, 50).map(lambda value: f"{value:.3g}"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(KNOWN_KEYS) | st.text(max_size=8), SHORT_STRINGS, max_size=8),
+    st.sampled_from([None, True, False]),
+)
+@example({"preview": "0.5"}, None)
+@example({"preview": "512.9"}, None)
+@example({"size": "1e308", "preset": "box"}, None)
+@example({"backend": "gpu"}, False)
+@example({"kernel": "1,2", "preset": "emboss", "sigma": "2"}, None)
+def test_nothing_a_link_asks_for_is_substituted_silently(
+    query: dict[str, str], gpu_usable: bool | None
+) -> None:
+    demo, warnings = from_query(query, gpu_usable=gpu_usable, gpu_reason=GPU_REASON)
+    assert all(isinstance(warning, str) and warning for warning in warnings)
+    for key, value in query.items():
+        if key in KNOWN_KEYS and not _reproduced(key, value, demo):
+            assert _named(key, warnings), (key, value, demo, warnings)
+    assert from_query(to_query(demo), gpu_usable=gpu_usable) == (demo, [])
+
+
+def _read_the_link_like_the_app() -> None:
+    import streamlit as st
+
+    from ui import state, widgets
+
+    widgets.demo()
+    for warning in st.session_state[state.URL_WARNINGS]:
+        st.warning(warning)
+
+
+def test_the_app_tells_a_gpu_link_that_it_runs_on_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from filters import backends
+
+    monkeypatch.setenv(backends.FORCE_CPU_ENV, "1")
+    at = AppTest.from_function(_read_the_link_like_the_app)
+    at.query_params["backend"] = "gpu"
+    at.run()
+    assert not at.exception
+    assert at.session_state[state.DEMO].backend == "cpu"
+    (warning,) = [element.value for element in at.warning]
+    assert warning.startswith("The link asks for the GPU backend, but no GPU is usable here (")
+    assert backends.FORCE_CPU_ENV in warning and warning.endswith("; the CPU is used.")

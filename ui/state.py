@@ -3,8 +3,10 @@
 A *demo* is what a link reproduces: the sample image, the kernel (a preset with
 its parameters, or explicit values up to 15×15) and the options. It lives in
 ``st.session_state`` under the keys below and is mirrored in the URL's query
-parameters. Reading a URL never trusts it: every value is checked and bounded,
-and anything wrong falls back to the default with a warning.
+parameters. Reading a URL never trusts it: every value is checked and bounded.
+Nothing is substituted silently: a value that is refused (the default is used),
+changed (a GPU link where no GPU is usable) or ignored (a parameter its preset
+does not have) gets a warning sentence of its own.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ MAX_URL_KERNEL_SIDE = 15
 MAX_URL_VALUE_LENGTH = 8000  # a 15×15 kernel of full-precision floats fits
 MAX_URL_PARAMS = 40
 MAX_URL_NUMBER = 1e6
+#: Every preset parameter's name: link keys that only mean something with their preset.
+PARAMETER_NAMES = tuple(
+    sorted({param.name for preset in kernels.PRESETS.values() for param in preset.params})
+)
 
 
 @dataclass(frozen=True)
@@ -119,12 +125,69 @@ def _quoted(value: str) -> str:
     return repr(_shortened(value, 40))
 
 
-def _number(text: str) -> float | None:
+NOT_A_NUMBER = "is not a number"
+NOT_FINITE = "is not a finite number"
+OUT_OF_RANGE = "is out of range"
+
+
+def _read_number(text: str) -> tuple[float | None, str | None]:
+    """``(value, None)`` for a finite number within ±MAX_URL_NUMBER, else ``(None, problem)``.
+
+    ``problem`` tells apart text that is no number at all, ``nan``/``inf`` (not
+    finite), and numbers too large to use (``1e308``, or ``1e999`` which only
+    overflows to infinity).
+    """
     try:
         value = float(text)
     except ValueError:
-        return None
-    return value if math.isfinite(value) and abs(value) <= MAX_URL_NUMBER else None
+        return None, NOT_A_NUMBER
+    if math.isnan(value) or (math.isinf(value) and "inf" in text.lower()):
+        return None, NOT_FINITE
+    if not abs(value) <= MAX_URL_NUMBER:
+        return None, OUT_OF_RANGE
+    return value, None
+
+
+def _format_bound(value: float) -> str:
+    return f"{value:g}"
+
+
+def _preview(text: str, default: int, warnings: list[str]) -> int:
+    """The preview size a link asks for; ``default`` (with a warning) when it is not one."""
+    sizes = ", ".join(str(size) for size in PREVIEW_SIZES if size) + " or 0 (full resolution)"
+    value, problem = _read_number(text)
+    if value is not None and not value.is_integer():
+        problem = "is not a whole number of pixels"
+    elif value is not None and int(value) in PREVIEW_SIZES:
+        return int(value)
+    if problem is None:
+        warnings.append(f"The link's preview={_quoted(text)} is not one of the sizes {sizes}.")
+    else:
+        warnings.append(f"The link's preview={_quoted(text)} {problem}; the sizes are {sizes}.")
+    return default
+
+
+def _param_value(param: kernels.Param, text: str) -> tuple[float | None, str | None]:
+    """A link's value for one preset parameter, or ``(None, why it is refused)``."""
+    bounds = f"({_format_bound(param.min)}..{_format_bound(param.max)})"
+    value, problem = _read_number(text)
+    if problem == OUT_OF_RANGE or (value is not None and not param.min <= value <= param.max):
+        return None, f"{OUT_OF_RANGE} {bounds}"
+    if value is None:
+        return None, problem
+    if param.kind == "float":
+        return value, None
+    default = _format_number(param.default)
+    if not value.is_integer():
+        return None, f"is not a whole number; the default {param.name} {default} is used"
+    whole = int(value)
+    if (whole - param.min) % param.step:
+        if param.step == 2 and param.min % 2 == 1:
+            grid = "an odd number"
+        else:
+            grid = f"{_format_bound(param.min)} plus a multiple of {_format_bound(param.step)}"
+        return None, f"is not {grid} {bounds}"
+    return whole, None
 
 
 def _preset_params(query, preset: kernels.Preset, warnings) -> dict[str, float]:
@@ -132,21 +195,32 @@ def _preset_params(query, preset: kernels.Preset, warnings) -> dict[str, float]:
     for param in preset.params:
         if param.name not in query:
             continue
-        value = _number(query[param.name])
-        if value is None:
-            warnings.append(
-                f"The link's {param.name}={_quoted(query[param.name])} is not a number."
-            )
+        value, problem = _param_value(param, query[param.name])
+        if problem is not None:
+            warnings.append(f"The link's {param.name}={_quoted(query[param.name])} {problem}.")
             continue
-        params[param.name] = int(value) if param.kind == "int" and value.is_integer() else value
+        params[param.name] = value
     try:
         kernels.make(preset.name, **params)
-    except FiltersError as exc:
-        warnings.append(
-            f"The link's parameters for {preset.label} were refused: {_shortened(str(exc), 200)}"
-        )
+    except FiltersError as exc:  # a rule across parameters; none today, but never silently
+        reason = _shortened(str(exc), 120)
+        for name in params:
+            warnings.append(f"The link's {name}={_quoted(query[name])} was refused: {reason}")
         return {}
     return params
+
+
+def _ignored_params(query, used: kernels.Preset | None, warnings) -> None:
+    """Warn about each preset parameter in the link that the demo does not use."""
+    accepted = {param.name for param in used.params} if used is not None else set()
+    for name in PARAMETER_NAMES:
+        if name in query and name not in accepted:
+            where = (
+                "the link gives explicit kernel values"
+                if used is None
+                else f"{used.label} has no such parameter"
+            )
+            warnings.append(f"The link's {name}={_quoted(query[name])} was ignored: {where}.")
 
 
 def _explicit_kernel(text: str, warnings) -> tuple[tuple[float, ...], ...] | None:
@@ -161,19 +235,41 @@ def _explicit_kernel(text: str, warnings) -> tuple[tuple[float, ...], ...] | Non
     return tuple(tuple(float(v) for v in row) for row in kernel)
 
 
-def from_query(query: dict[str, str]) -> tuple[Demo, list[str]]:
-    """Read a demo from query parameters; bad values fall back with a warning each.
+def _backend(query, default: str, gpu_usable: bool | None, gpu_reason: str, warnings) -> str:
+    backend = _choice(query, "backend", BACKENDS, default, warnings)
+    if backend == "gpu" and gpu_usable is False:
+        reason = _shortened(gpu_reason.strip().rstrip("."), 120)
+        because = f" ({reason})" if reason else ""
+        warnings.append(
+            f"The link asks for the GPU backend, but no GPU is usable here{because}; "
+            "the CPU is used."
+        )
+        return "cpu"
+    return backend
+
+
+def from_query(
+    query: dict[str, str], *, gpu_usable: bool | None = None, gpu_reason: str = ""
+) -> tuple[Demo, list[str]]:
+    """Read a demo from query parameters; nothing a link asks for is changed silently.
 
     Parameters
     ----------
     query : mapping of str to str
         The URL's parameters (untrusted).
+    gpu_usable : bool or None, optional
+        Whether the GPU backend can run here; when False, a link asking for it
+        gets the CPU and a warning. None (unknown) keeps the link's choice.
+    gpu_reason : str, optional
+        Why the GPU is not usable, for that warning.
 
     Returns
     -------
     demo : Demo
     warnings : list of str
-        One plain sentence per value that was refused.
+        One plain sentence per value that was refused, changed or ignored. Every
+        known key the demo does not reproduce is named in one of them; unknown
+        keys are left alone. Values are quoted to at most 40 characters.
     """
     warnings: list[str] = []
     default = Demo()
@@ -187,17 +283,13 @@ def from_query(query: dict[str, str]) -> tuple[Demo, list[str]]:
     sample = _choice(query, "sample", tuple(samples.SAMPLES), default.sample, warnings)
     boundary = _choice(query, "boundary", tuple(BOUNDARIES), default.boundary, warnings)
     output = _choice(query, "output", OUTPUTS, default.output, warnings)
-    backend = _choice(query, "backend", BACKENDS, default.backend, warnings)
+    backend = _backend(query, default.backend, gpu_usable, gpu_reason, warnings)
     dtype = _choice(query, "dtype", DTYPES, default.dtype, warnings)
     colour = _choice(query, "colour", COLOURS, default.colour, warnings)
     display = _choice(query, "display", DISPLAYS, default.display, warnings)
     preview = default.preview
     if "preview" in query:
-        value = _number(query["preview"])
-        if value is not None and int(value) in PREVIEW_SIZES:
-            preview = int(value)
-        else:
-            warnings.append(f"The link's preview={_quoted(query['preview'])} is not a known size.")
+        preview = _preview(query["preview"], default.preview, warnings)
 
     demo = Demo(
         sample, default.preset, {}, None, boundary, output, backend, dtype, colour, preview, display
@@ -205,14 +297,22 @@ def from_query(query: dict[str, str]) -> tuple[Demo, list[str]]:
     if "kernel" in query:
         values = _explicit_kernel(query["kernel"], warnings)
         if values is not None:
+            if "preset" in query:
+                warnings.append(
+                    f"The link's preset={_quoted(query['preset'])} was ignored: the link also "
+                    "gives explicit kernel values, which are used."
+                )
+            _ignored_params(query, None, warnings)
             return replace(demo, preset=None, kernel_values=values), warnings
+    name = default.preset
     if "preset" in query:
-        name = query["preset"]
-        if name in kernels.PRESETS:
-            params = _preset_params(query, kernels.PRESETS[name], warnings)
-            return demo.with_preset(name, params), warnings
-        warnings.append(f"The link's preset={_quoted(name)} is not a known kernel preset.")
-    elif demo.preset is not None:
-        params = _preset_params(query, kernels.PRESETS[demo.preset], warnings)
-        demo = demo.with_preset(demo.preset, params)
-    return demo, warnings
+        if query["preset"] in kernels.PRESETS:
+            name = query["preset"]
+        else:
+            warnings.append(
+                f"The link's preset={_quoted(query['preset'])} is not a known kernel preset."
+            )
+    preset = kernels.PRESETS[name]
+    params = _preset_params(query, preset, warnings)
+    _ignored_params(query, preset, warnings)
+    return demo.with_preset(name, params), warnings

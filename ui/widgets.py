@@ -74,7 +74,10 @@ def plain(text: str) -> str:
 def demo() -> state.Demo:
     """The current demo, read from the URL on a session's first run."""
     if not st.session_state.get(state.URL_READ):
-        restored, warnings = state.from_query(st.query_params.to_dict())
+        gpu = backends.gpu_status()
+        restored, warnings = state.from_query(
+            st.query_params.to_dict(), gpu_usable=gpu.usable, gpu_reason=gpu.reason
+        )
         st.session_state[state.DEMO] = restored
         st.session_state[state.URL_WARNINGS] = warnings
         st.session_state[state.KERNEL_VERSION] = 0
