@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from . import kernels as _kernels
 from ._core import (
@@ -313,30 +314,54 @@ def comparison_bytes(image_shape, kernel_shape, output="same", dtype=np.float64)
     return int(rows * cols * channels * itemsize * _WHOLE_ARRAYS)
 
 
-class _Tally:
-    """Running summary of ``a - b`` over strips: max |diff|, sum of squares, range of a."""
+#: Summary slots of :func:`_summarise_strip`.
+_MAX_CC, _SQUARES_CC, _MAX_CF, _SQUARES_CF, _LOW, _HIGH, _LARGEST, _PREDICTION = range(8)
 
-    def __init__(self) -> None:
-        self.max_abs = 0.0
-        self.squares = 0.0
-        self.count = 0
-        self.low = math.inf
-        self.high = -math.inf
-        self.largest = 0.0
 
-    def add(self, a: np.ndarray, diff: np.ndarray) -> None:
-        self.max_abs = max(self.max_abs, float(np.max(np.abs(diff))))
-        self.squares += float(np.vdot(diff.ravel(), diff.ravel()))
-        self.count += diff.size
-        self.low = min(self.low, float(np.min(a)))
-        self.high = max(self.high, float(np.max(a)))
-        self.largest = max(self.largest, float(np.max(np.abs(a))))
+@njit(cache=True, nogil=True)
+def _summarise_strip(conv, corr, fft, predicted, has_prediction, scale, first_block, sums, stats):
+    """One pass over a strip of results: block sums of the four results and the summary.
 
-    def difference(self, reduced_map: np.ndarray) -> Difference:
-        mse = self.squares / max(self.count, 1)
-        peak = (self.high - self.low) or self.largest or 1.0
-        psnr = math.inf if mse == 0 else 10.0 * math.log10(peak * peak / mse)
-        return Difference(reduced_map, self.max_abs, math.sqrt(mse), psnr)
+    ``conv``, ``corr``, ``fft`` and ``predicted`` are (h, w, c); ``sums`` is
+    (4, blocks down, blocks across, c) and gathers block sums from block row
+    ``first_block``; ``stats`` holds the running summary (slots above).
+    """
+    height, width, channels = conv.shape
+    for i in range(height):
+        block_row = first_block + i // scale
+        for j in range(width):
+            block_col = j // scale
+            for k in range(channels):
+                a = np.float64(conv[i, j, k])
+                b = np.float64(corr[i, j, k])
+                f = np.float64(fft[i, j, k])
+                p = np.float64(predicted[i, j, k]) if has_prediction else 0.0
+                cc = a - b
+                cf = a - f
+                stats[_MAX_CC] = max(stats[_MAX_CC], abs(cc))
+                stats[_SQUARES_CC] += cc * cc
+                stats[_MAX_CF] = max(stats[_MAX_CF], abs(cf))
+                stats[_SQUARES_CF] += cf * cf
+                stats[_LOW] = min(stats[_LOW], a)
+                stats[_HIGH] = max(stats[_HIGH], a)
+                stats[_LARGEST] = max(stats[_LARGEST], abs(a))
+                stats[_PREDICTION] = max(stats[_PREDICTION], abs(cc - p))
+                sums[0, block_row, block_col, k] += a
+                sums[1, block_row, block_col, k] += b
+                sums[2, block_row, block_col, k] += f
+                sums[3, block_row, block_col, k] += p
+
+
+def _difference(reduced_map, max_abs, squares, count, low, high, largest) -> Difference:
+    """A :class:`Difference` from running sums (``a``'s range gives the PSNR's peak)."""
+    mse = squares / max(count, 1)
+    peak = (high - low) or largest or 1.0
+    psnr = math.inf if mse == 0 else 10.0 * math.log10(peak * peak / mse)
+    return Difference(reduced_map, max_abs, math.sqrt(mse), psnr)
+
+
+def _as_planes(values: np.ndarray) -> np.ndarray:
+    return values if values.ndim == 3 else values[:, :, np.newaxis]
 
 
 def block_means(values: np.ndarray, factor: int) -> np.ndarray:
@@ -429,9 +454,11 @@ def compare_in_strips(
 
     antisymmetric = _kernels.antisymmetric_part(kernel)
     asymmetric = bool(np.any(antisymmetric))
-    kept = {name: [] for name in ("conv", "corr", "fft", "cc", "predicted", "cf")}
-    conv_corr, conv_fft = _Tally(), _Tally()
-    prediction_error = 0.0
+    channels = int(np.prod(sample_row.shape[2:], dtype=np.int64)) if sample_row.ndim > 2 else 1
+    blocks = (-(-out_rows // scale), -(-out_cols // scale))
+    sums = np.zeros((4, *blocks, channels))
+    stats = np.zeros(8)
+    stats[_LOW], stats[_HIGH] = math.inf, -math.inf
     largest_input = abs(float(cval)) if plan.boundary == "constant" else 0.0
     times = {"convolution": 0.0, "correlation": 0.0, "fft": 0.0}
 
@@ -470,38 +497,45 @@ def compare_in_strips(
             backend=chosen,
         ).convolve(kernel)
         times["fft"] += time.perf_counter() - start
-        predicted = 2.0 * direct(antisymmetric, True) if asymmetric else np.zeros_like(convolution)
+        predicted = 2.0 * direct(antisymmetric, True) if asymmetric else convolution
         del device
-
-        cc = convolution.astype(np.float64) - correlation
-        cf = convolution.astype(np.float64) - fft
-        conv_corr.add(convolution, cc)
-        conv_fft.add(convolution, cf)
-        prediction_error = max(prediction_error, float(np.max(np.abs(cc - predicted))))
-        for name, values in (
-            ("conv", convolution),
-            ("corr", correlation),
-            ("fft", fft),
-            ("cc", cc),
-            ("predicted", predicted),
-            ("cf", cf),
-        ):
-            kept[name].append(block_means(values, scale))
-        del convolution, correlation, fft, predicted, cc, cf
+        _summarise_strip(
+            _as_planes(convolution),
+            _as_planes(correlation),
+            _as_planes(fft),
+            _as_planes(predicted),
+            asymmetric,
+            scale,
+            top // scale,
+            sums,
+            stats,
+        )
+        del convolution, correlation, fft, predicted
         if progress is not None:
             progress(bottom / out_rows)
 
-    joined = {name: np.concatenate(parts, axis=0) for name, parts in kept.items()}
-    kept.clear()
+    row_counts = np.diff(np.append(np.arange(0, out_rows, scale), out_rows))
+    col_counts = np.diff(np.append(np.arange(0, out_cols, scale), out_cols))
+    means = sums / (np.outer(row_counts, col_counts)[np.newaxis, :, :, np.newaxis])
+    del sums
+    if len(plan.output_shape) == 2:
+        means = means[..., 0]
+    conv_mean, corr_mean, fft_mean, predicted_mean = means
+    count = out_rows * out_cols * channels
+    summary = stats[_LOW], stats[_HIGH], stats[_LARGEST]
     tolerance = FFT_RTOL[plan.dtype] * largest_input * float(np.sum(np.abs(kernel)))
     return Comparison(
-        convolution=joined["conv"],
-        correlation=joined["corr"],
-        fft=joined["fft"],
-        conv_minus_corr=conv_corr.difference(joined["cc"]),
-        conv_minus_fft=conv_fft.difference(joined["cf"]),
-        predicted_difference=joined["predicted"],
-        prediction_error=prediction_error,
+        convolution=conv_mean,
+        correlation=corr_mean,
+        fft=fft_mean,
+        conv_minus_corr=_difference(
+            conv_mean - corr_mean, stats[_MAX_CC], stats[_SQUARES_CC], count, *summary
+        ),
+        conv_minus_fft=_difference(
+            conv_mean - fft_mean, stats[_MAX_CF], stats[_SQUARES_CF], count, *summary
+        ),
+        predicted_difference=predicted_mean,
+        prediction_error=float(stats[_PREDICTION]),
         symmetric=_kernels.is_symmetric(kernel),
         asymmetry=_kernels.asymmetry(kernel),
         fft_tolerance=tolerance,
