@@ -5,6 +5,7 @@ import time
 import streamlit as st
 
 from filters import gpu_status, timing
+from ui import compute
 from ui import performance_figures as figures
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -98,11 +99,19 @@ def _settings() -> timing.SweepPlan:
 
 
 def _measure(plan: timing.SweepPlan) -> dict:
-    bar = st.progress(0.0, text="Starting…")
-    start = time.perf_counter()
-    rows = timing.run_plan(plan, lambda fraction, label: bar.progress(fraction, text=label))
-    seconds = time.perf_counter() - start
-    bar.empty()
+    # One measurement at a time on the whole server: timings taken while other
+    # computations share the cores would be wrong, and they would slow the others.
+    with compute.heavy("measuring") as check:
+        bar = st.progress(0.0, text="Starting…")
+        start = time.perf_counter()
+
+        def progress(fraction: float, label: str) -> None:
+            check()
+            bar.progress(fraction, text=label)
+
+        rows = timing.run_plan(plan, progress)
+        seconds = time.perf_counter() - start
+        bar.empty()
     return dict(rows=rows, plan=plan, seconds=seconds, gpu_reason=gpu_status().reason)
 
 
