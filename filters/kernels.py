@@ -113,7 +113,10 @@ def validate_kernel(
     if array.dtype == np.bool_ or not (
         np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
     ):
-        raise FiltersError(f"{name} must contain real numbers, got an array of dtype {array.dtype}")
+        dtype = str(array.dtype)  # a structured dtype from a file can hold any field names
+        if len(dtype) > _QUOTE_LIMIT:
+            dtype = dtype[:_QUOTE_LIMIT] + "…"
+        raise FiltersError(f"{name} must contain real numbers, got an array of dtype {dtype}")
     if array.ndim != 2:
         raise FiltersError(
             f"{name} must be a 2-D array, got {array.ndim}-D with shape {array.shape}"

@@ -9,6 +9,7 @@ import streamlit as st
 
 from filters import FiltersError, cnn, kernels
 from ui import cnn_figures, figures, state, widgets
+from ui import text as plain_text
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.image_viewer import image_viewer
@@ -304,7 +305,7 @@ def _page() -> None:
         except FiltersError as exc:
             photo_problem = str(exc)
     if settings.source == "photo" and photo_x is None:
-        st.error(f"The current image cannot be used: {photo_problem}")
+        plain_text.error(f"The current image cannot be used: {photo_problem}")
         return
     x = photo_x if settings.source == "photo" else noise_x
     input_key = _input_key(settings.source, settings.size)

@@ -8,13 +8,14 @@ import logging
 import streamlit as st
 
 from filters import FiltersError
+from ui import text as plain_text
 
 logger = logging.getLogger("workbench")
 
 
 @contextlib.contextmanager
 def guarded(what: str):
-    """Show ``FiltersError``s as their message and anything else as a short apology.
+    """Show ``FiltersError``s as their message (plain text) and anything else as an apology.
 
     Streamlit's own control flow (rerun, stop) derives from ``BaseException`` and
     passes through untouched. Unexpected errors are logged on the server with
@@ -23,7 +24,8 @@ def guarded(what: str):
     try:
         yield
     except FiltersError as exc:
-        st.error(str(exc), icon=":material/error:")
+        # The message may quote a file name, a link value or kernel text: show it as is.
+        plain_text.error(exc)
     except Exception:
         logger.exception("Unexpected error while %s", what)
         st.error(

@@ -9,7 +9,6 @@ elsewhere, so each editor always shows the current kernel.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +17,7 @@ import streamlit as st
 
 from filters import FiltersError, backends, kernels, samples
 from ui import compute, state
+from ui import text as plain_text
 from ui.kernel_canvas import MAX_KERNEL_SIDE, kernel_canvas
 
 MAX_KERNEL_FILE_BYTES = 200_000
@@ -53,17 +53,9 @@ QUICK_KERNELS = {
     "Random": ("random", {}),
 }
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Escape user text so Markdown shows it literally (no formatting, no HTML, no links).
-
-    A zero-width space inside ``://`` and after ``www`` stops Markdown from
-    turning a bare address into a link.
-    """
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return re.sub(r"(?i)(www|:)(\\?[./])", "\\1\u200b\\2", escaped)
+#: Escapes user text for Markdown; defined in ui.text and kept here for the pages that
+#: call ``widgets.plain``.
+plain = plain_text.plain
 
 
 # ----------------------------------------------------------------------------
@@ -101,10 +93,7 @@ def sync_url(current: state.Demo) -> None:
 def show_url_warnings() -> None:
     for message in st.session_state.pop(state.URL_WARNINGS, []):
         sentence = message.rstrip(".") + "."
-        st.warning(
-            f"Link ignored in part: {plain(sentence)} The default is used instead.",
-            icon=":material/warning:",
-        )
+        plain_text.warning(f"Link ignored in part: {sentence} The default is used instead.")
 
 
 # ----------------------------------------------------------------------------
@@ -536,7 +525,7 @@ def _text_tab(kernel: np.ndarray, version: int) -> None:
         try:
             parsed = kernels.parse(st.session_state[key])
         except FiltersError as exc:
-            st.error(f"{exc}", icon=":material/error:")
+            plain_text.error(f"{str(exc).rstrip('.')}. The previous kernel is still in use.")
         else:
             _apply_kernel(parsed)
             _rerun()
@@ -560,7 +549,9 @@ def read_kernel_file(name: str, data: bytes) -> np.ndarray:
         try:
             array = np.load(io.BytesIO(data), allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
-            raise FiltersError(f"The file is not a readable NPY array ({exc}).") from None
+            raise FiltersError(
+                f"The file is not a readable NPY array: {plain_text.quote(exc)}."
+            ) from None
         return kernels.validate_kernel(array)
     try:
         text = data.decode("utf-8-sig")
@@ -577,7 +568,7 @@ def _upload_tab(version: int) -> None:
         try:
             loaded = read_kernel_file(uploaded.name, uploaded.getvalue())
         except FiltersError as exc:
-            st.error(f"{exc}", icon=":material/error:")
+            plain_text.error(f"{str(exc).rstrip('.')}. The previous kernel is still in use.")
         else:
             _apply_kernel(loaded, f"Loaded a {loaded.shape[0]}×{loaded.shape[1]} kernel.")
             _rerun()
@@ -608,5 +599,5 @@ def kernel_editor(current: state.Demo) -> np.ndarray:
     _actions()
     message = st.session_state.pop(_KERNEL_MESSAGE, None)
     if message:
-        getattr(st, message[0])(message[1])
+        plain_text.message(*message)
     return demo().kernel()
