@@ -17,7 +17,7 @@ What it does
 
    * ``quick pick`` — alternate the "Emboss" and "Gaussian /273" quick-pick buttons
      (each click really changes the kernel; after the first pair the app's
-     ``compute.comparison`` cache already holds both results, so this series
+     memory budget already holds both comparisons, so this series
      mostly measures building, sending and drawing the page);
    * ``new random`` — the kernel editor's "Randomise" button, a new random 5×5 kernel
      each click (nothing cached: the convolution, correlation and FFT are computed).

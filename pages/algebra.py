@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from filters import algebra, images, kernels
-from ui import algebra_figures, figures, state, widgets
+from ui import algebra_figures, compute, figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.image_viewer import image_viewer
@@ -40,18 +40,18 @@ def _as_kernel(data: bytes, shape: tuple[int, int]) -> np.ndarray:
     return np.frombuffer(data, dtype=np.float64).reshape(shape).copy()
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _small_image(image_key: str, _image: np.ndarray, size: int) -> np.ndarray:
     return images.resize_long_side(images.to_grey(_image), size)
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking the identities…")
+@compute.kept(spinner="Checking the identities…")
 def _checks(image_key, size, _image, k1_bytes, k1_shape, k2_name, shift, backend):
     k1 = _as_kernel(k1_bytes, k1_shape)
     return algebra.run_all(_image, k1, _kernel_two(k2_name), shift=shift, backend=backend)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _shift_checks(image_key, size, _image, k1_bytes, k1_shape, shift, boundary, backend):
     k1 = _as_kernel(k1_bytes, k1_shape)
     return [
@@ -62,7 +62,7 @@ def _shift_checks(image_key, size, _image, k1_bytes, k1_shape, shift, boundary, 
     ]
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _impulses(kernel_bytes, kernel_shape, size):
     kernel = _as_kernel(kernel_bytes, kernel_shape)
     return [algebra.impulse_response(kernel, size, operation) for operation in algebra.OPERATIONS]

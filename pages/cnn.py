@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from filters import FiltersError, cnn, kernels
-from ui import cnn_figures, figures, state, widgets
+from ui import cnn_figures, compute, figures, state, widgets
 from ui import text as plain_text
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -61,22 +61,22 @@ class Settings:
         )
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _photo_input(image_key: str, _image: np.ndarray, size: int) -> np.ndarray:
     return cnn.prepare_input(_image, size)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _noise_input(size: int) -> np.ndarray:
     return cnn.white_noise((size, size), seed=0)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@compute.kept
 def _condition_number(input_key: str, _x: np.ndarray, shape: tuple, bias: bool) -> cnn.Conditioning:
     return cnn.conditioning(_x, shape, bias=bias)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _symmetric_check(input_key: str, _x: np.ndarray, bias: bool) -> cnn.FlipCheck:
     """Least squares for a symmetric kernel on the same input: both errors are tiny."""
     symmetric = kernels.make("gaussian273")
@@ -190,17 +190,23 @@ def _train_live(x: np.ndarray, target: np.ndarray, settings: Settings, seed: int
             key=f"cnn_live_{step}",
         )
 
-    result = cnn.train(
-        x,
-        target,
-        settings.kernel.shape,
-        steps=steps,
-        lr=settings.lr,
-        optimizer=settings.optimizer,
-        bias=settings.bias,
-        seed=seed,
-        callback=report,
-    )
+    with compute.heavy("training") as check:
+
+        def checked_report(step: int, loss: float, weights: np.ndarray) -> None:
+            check()
+            report(step, loss, weights)
+
+        result = cnn.train(
+            x,
+            target,
+            settings.kernel.shape,
+            steps=steps,
+            lr=settings.lr,
+            optimizer=settings.optimizer,
+            bias=settings.bias,
+            seed=seed,
+            callback=checked_report,
+        )
     progress.empty()
     chart.empty()
     return result

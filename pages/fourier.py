@@ -44,14 +44,14 @@ RESPONSE_SHAPE = (128, 128)  # even, so Nyquist (±0.5) is sampled
 # ----------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@compute.kept
 def grey_image(image_key: str, _image: np.ndarray) -> np.ndarray:
     """The page's working image: BT.601 luma, long side at most ``MAX_SIDE``."""
     grey = images.resize_long_side(images.to_grey(_image), MAX_SIDE)
     return np.ascontiguousarray(grey)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@compute.kept
 def theorem(
     image_key: str,
     _grey: np.ndarray,
@@ -70,7 +70,7 @@ def theorem_for(grey, kernel, boundary, *, correlation=False) -> fourier.Theorem
     return theorem(image_key, grey, kernel_bytes, kernel_shape, boundary, correlation)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@compute.kept
 def degraded(
     image_key: str,
     _grey: np.ndarray,
@@ -92,7 +92,7 @@ def degraded(
     }
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@compute.kept
 def wiener(
     image_key: str,
     _blurred: np.ndarray,
@@ -140,7 +140,7 @@ def result_panels(titles, arrays, display: str) -> list[figures.Panel]:
     return panels
 
 
-@st.cache_resource(max_entries=24, show_spinner=False)
+@compute.kept
 def built_figure(key: str, identity: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
     """A figure built once for its inputs (``identity``): a rerun that changes something
     else on the page reuses it instead of encoding its pictures again."""

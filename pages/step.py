@@ -5,7 +5,7 @@ import streamlit as st
 
 import filters
 from filters import stepthrough
-from ui import algebra_figures, state, widgets
+from ui import algebra_figures, compute, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 
@@ -30,12 +30,12 @@ st.markdown(
 )
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _plane(image_key: str, _image: np.ndarray, channel: str) -> np.ndarray:
     return stepthrough.channel_plane(_image, channel)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@compute.kept
 def _results(image_key, channel, _plane_values, kernel_bytes, kernel_shape, boundary, output):
     kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(kernel_shape)
     options = dict(boundary=boundary, output=output, dtype=np.float64, backend="cpu")

@@ -17,7 +17,9 @@ from the compact original, and only display-sized block means are kept.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import inspect
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +38,46 @@ DISPLAY_LONG_SIDE = 1024
 #: Bytes one strip of one result may take (the strip's working memory is about
 #: twelve times this).
 STRIP_BYTES = 24 * 2**20
+
+
+def kept(function: Callable | None = None, *, spinner: str | None = None):
+    """Decorator: keep a function's results in the memory budget, like ``st.cache_resource``.
+
+    The key is the function and its arguments, except those whose names start
+    with an underscore (large arrays passed next to a short key that names them,
+    as Streamlit's caches do). Results are shared between sessions, not copied:
+    returned arrays are made read-only. ``spinner`` is shown while computing.
+    """
+
+    def decorate(function: Callable) -> Callable:
+        signature = inspect.signature(function)
+        name = f"{function.__module__}.{function.__qualname__}"
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            named = tuple(
+                (key, value) for key, value in bound.arguments.items() if not key.startswith("_")
+            )
+            key = (name, hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest())
+
+            def compute():
+                if spinner is None:
+                    return _frozen(function(*args, **kwargs))
+                with st.spinner(spinner):
+                    return _frozen(function(*args, **kwargs))
+
+            return budget().get_or_compute(key, compute)
+
+        return wrapper
+
+    return decorate(function) if function is not None else decorate
+
+
+def _frozen(value):
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    return value
 
 
 def content_key(data: bytes) -> str:
