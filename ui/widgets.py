@@ -201,7 +201,7 @@ def image_source(current: state.Demo) -> state.Demo:
         try:
             original = compute.decode(data, preview)
         except FiltersError as exc:
-            st.error(plain(str(exc)), icon=":material/error:")
+            plain_text.error(exc)
             data = None
     if original is None and source != "Sample":
         last_good = st.session_state.get(_LAST_GOOD_SOURCE)
@@ -246,7 +246,7 @@ def _use_preview(size: int) -> None:
 
 def too_large(exc: Exception, shape: tuple[int, ...]) -> None:
     """Say that a computation does not fit the memory budget, and offer a size that does."""
-    st.error(plain(str(exc)), icon=":material/memory:")
+    plain_text.error(exc, icon=":material/memory:")
     fitting = compute.largest_fitting_preview(shape, state.PREVIEW_SIZES)
     if fitting is None:
         st.info("Nothing fits while the server is this busy: try again in a minute.")
