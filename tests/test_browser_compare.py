@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from filters import kernels
+from filters import convolve, correlate, images, kernels, samples
 from tests.browser import (
     ARTIFACTS,
     UI_TIMEOUT_MS,
@@ -390,6 +390,74 @@ def test_download_results(watch: PageWatch, tmp_path: Path) -> None:
 
     no_failure_shown(page)
     screenshot(page, "compare_download.png")
+    assert_clean(watch)
+
+
+def test_a_download_after_the_kernel_changed_is_the_new_result(
+    watch: PageWatch, tmp_path: Path
+) -> None:
+    """Replacing the result gives downloads of the new result; no file is ever missing.
+
+    Each download is made when clicked. After a kernel change, the buttons serve the
+    result on screen, and no request of the page gets a 404 (the browser logs
+    "Download Button source error - 404" for a button whose file was deleted).
+    """
+    missing: list[str] = []
+    watch.page.on(
+        "response",
+        lambda response: (
+            missing.append(f"{response.status} {response.url}")
+            if response.status >= 400 and response.url.startswith(watch.app_url)
+            else None
+        ),
+    )
+    page = open_app(watch, "?preview=256")
+    image = images.resize_long_side(samples.load_sample(samples.DEFAULT_SAMPLE), 256)
+    assert sidebar_size(page) == (image.shape[1], image.shape[0])
+
+    before = np.load(_download(page, "download_convolution_npy", tmp_path / "a.npy"))
+    np.testing.assert_allclose(before, convolve(image, kernels.make("gaussian273")), atol=1e-12)
+
+    page.get_by_role("button", name="Emboss", exact=True).click()
+    wait_idle(
+        page,
+        kernel_line(page).filter(has_text="3×3 · sum (DC gain) 1 "),
+        warning_box(page).filter(has_text="differ"),
+    )
+    results_rendered(page)
+    wait_idle(page)
+
+    emboss = kernels.make("emboss")
+    after = np.load(_download(page, "download_convolution_npy", tmp_path / "b.npy"))
+    np.testing.assert_allclose(after, convolve(image, emboss), atol=1e-12)
+    assert after.dtype == np.float64
+    difference = np.load(_download(page, "download_conv_minus_corr_npy", tmp_path / "c.npy"))
+    np.testing.assert_allclose(
+        difference, convolve(image, emboss) - correlate(image, emboss), atol=1e-12
+    )
+    csv = _download(page, "download_kernel_csv", tmp_path / "kernel.csv")
+    np.testing.assert_array_equal(kernels.parse(csv.read_text()), emboss)
+    png = _download(page, "download_convolution_png", tmp_path / "b.png")
+    with Image.open(png) as picture:
+        assert picture.size == (image.shape[1], image.shape[0])
+
+    # Single precision replaces every result (a run of the whole page): each NPY,
+    # the difference map included, now holds float32 values.
+    sidebar(page).get_by_text("float32", exact=True).click()
+    page.wait_for_url(re.compile(r"dtype=float32"), timeout=UI_TIMEOUT_MS)
+    wait_idle(page)
+    results_rendered(page)
+    wait_idle(page)
+    single = np.load(_download(page, "download_conv_minus_corr_npy", tmp_path / "d.npy"))
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single, difference, atol=1e-5)
+    single = np.load(_download(page, "download_fft_npy", tmp_path / "e.npy"))
+    assert single.dtype == np.float32
+
+    page.wait_for_timeout(500)  # let any late check of a file's address report
+    no_failure_shown(page)
+    screenshot(page, "compare_download_after_change.png")
+    assert missing == []
     assert_clean(watch)
 
 

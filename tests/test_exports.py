@@ -45,7 +45,8 @@ def test_npy_bytes_round_trip_without_pickles(array: np.ndarray) -> None:
     hnp.arrays(
         np.float64,
         st.tuples(st.integers(1, 20), st.integers(1, 20)),
-        elements=st.floats(allow_nan=False, allow_infinity=False),
+        # Kernel text is read within ±1e6, the bound every kernel in the app keeps.
+        elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
     )
 )
 def test_kernel_csv_parses_back_exactly(kernel: np.ndarray) -> None:
@@ -194,6 +195,178 @@ def test_the_snippet_writes_kernel_values_exactly() -> None:
         kernel, Demo(sample="letter_f", preview=256), "Letter F", from_sample=True
     )
     np.testing.assert_array_equal(_run_snippet(code)["kernel"], kernel)
+
+
+# ---------------------------------------------------------------------------- download files
+
+
+def _comparison(kernel: np.ndarray, dtype: str = "float64", sample: str = "letter_f"):
+    image = samples.load_sample(sample)
+    return filters.compare(image, kernel, dtype=np.dtype(dtype)), image
+
+
+def _files(kernel: np.ndarray, demo: Demo) -> dict:
+    result, _ = _comparison(kernel, demo.dtype, demo.sample)
+    result_key = f"{demo.sample}|{kernel.tobytes().hex()}|{demo.dtype}"
+    files = exports.download_files(result, kernel, demo, result_key)
+    return {file.file_name: file for file in files}
+
+
+def _loaded(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_npy_keeps_the_chosen_precision(dtype: str) -> None:
+    demo = Demo(sample="letter_f", dtype=dtype)
+    files = _files(EMBOSS, demo)
+    npys = [name for name in files if name.endswith(".npy")]
+    assert sorted(npys) == [
+        "conv_minus_corr.npy",
+        "convolution.npy",
+        "correlation.npy",
+        "fft.npy",
+    ]
+    for name in npys:
+        assert _loaded(files[name].make()).dtype == np.dtype(dtype), name
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_each_download_holds_its_result(dtype: str) -> None:
+    demo = Demo(sample="letter_f", dtype=dtype, display="rescale")
+    result, image = _comparison(EMBOSS, dtype)
+    key = f"letter_f|emboss|{dtype}"  # like ui.compute.result_key: names the whole result
+    files = {f.file_name: f for f in exports.download_files(result, EMBOSS, demo, key)}
+    options = {"boundary": demo.boundary, "output": demo.output, "dtype": np.dtype(dtype)}
+    np.testing.assert_array_equal(
+        _loaded(files["convolution.npy"].make()), filters.convolve(image, EMBOSS, **options)
+    )
+    np.testing.assert_array_equal(
+        _loaded(files["correlation.npy"].make()), filters.correlate(image, EMBOSS, **options)
+    )
+    np.testing.assert_array_equal(_loaded(files["fft.npy"].make()), result.fft)
+    difference = (result.convolution - result.correlation).astype(dtype)
+    np.testing.assert_array_equal(_loaded(files["conv_minus_corr.npy"].make()), difference)
+    for name in ("convolution", "correlation", "fft"):
+        expected = exports.result_png(getattr(result, name), "rescale")
+        assert files[f"{name}.png"].make() == expected
+    np.testing.assert_array_equal(kernels.parse(files["kernel.csv"].make().decode()), EMBOSS)
+
+
+def test_download_buttons_keep_their_keys_and_names() -> None:
+    files = exports.download_files(_comparison(EMBOSS)[0], EMBOSS, Demo(), "r")
+    assert [(f.key, f.label) for f in files[:2]] == [
+        ("download_convolution_png", "PNG"),
+        ("download_convolution_npy", "NPY"),
+    ]
+    assert files[-1].key == "download_kernel_csv" and files[-1].file_name == "kernel.csv"
+    assert len({f.key for f in files}) == len(files) == 9
+
+
+def test_the_same_result_gives_the_same_files_and_another_result_others() -> None:
+    first = exports.download_files(_comparison(EMBOSS)[0], EMBOSS, Demo(), "r")
+    again = exports.download_files(_comparison(EMBOSS)[0], EMBOSS, Demo(), "r")
+    assert [f.content_key for f in first] == [f.content_key for f in again]
+    other = exports.download_files(_comparison(EVEN)[0], EVEN, Demo(), "other")
+    assert not {f.content_key for f in first} & {f.content_key for f in other}
+
+
+def _on_screen(*files: exports.DownloadFile) -> dict[str, exports.DownloadFile]:
+    return {file.key: file for file in files}
+
+
+def _npy_file(kernel: np.ndarray, result_key: str) -> exports.DownloadFile:
+    files = exports.download_files(_comparison(kernel)[0], kernel, Demo(), result_key)
+    (file,) = [f for f in files if f.file_name == "convolution.npy"]
+    return file
+
+
+def test_a_button_serves_the_file_on_screen() -> None:
+    emboss = _npy_file(EMBOSS, "letter_f|emboss")
+    on_screen = _on_screen(emboss)
+    button = exports.Button(emboss.key, on_screen)
+    assert button() == emboss.make()
+    assert button() == emboss.make()  # again: the same file
+
+
+def test_a_button_drawn_before_its_result_was_replaced_serves_the_new_one() -> None:
+    """A click on the previous run's button, arriving after the new result was
+    drawn, downloads the new result, not the replaced one."""
+    emboss, even = _npy_file(EMBOSS, "letter_f|emboss"), _npy_file(EVEN, "letter_f|even")
+    on_screen = _on_screen(emboss)
+    button = exports.Button(emboss.key, on_screen)
+    on_screen.update(_on_screen(even))
+    assert button() == even.make()
+    np.testing.assert_array_equal(
+        _loaded(button()), filters.convolve(samples.load_sample("letter_f"), EVEN)
+    )
+
+
+def test_a_button_never_serves_two_results() -> None:
+    emboss, even = _npy_file(EMBOSS, "letter_f|emboss"), _npy_file(EVEN, "letter_f|even")
+    on_screen = _on_screen(emboss)
+    button = exports.Button(emboss.key, on_screen)
+    assert button() == emboss.make()
+    on_screen.update(_on_screen(even))
+    with pytest.raises(exports.ReplacedResultError, match="replaced again"):
+        button()
+    with pytest.raises(exports.ReplacedResultError):
+        exports.Button("download_nothing", on_screen)()
+
+
+def test_two_buttons_never_share_a_stored_file_even_when_streamlit_would() -> None:
+    """Streamlit names a stored file by its MIME type, its name and, for files over
+    1 MiB, a fingerprint of their length and three 64 KiB samples of their bytes.
+    Two results that agree in those samples (flat bands at the top, middle and
+    bottom of a picture) must still be served as two files."""
+    from streamlit.runtime.media_file_storage import MediaFileKind
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    image = np.zeros((512, 512))
+    image[100, 300] = 1.0  # away from the sampled rows
+    demo = Demo(sample="impulse")
+    storage = MemoryMediaFileStorage("/media")
+    stored = []
+    for name in ("emboss", "sobel_x"):
+        kernel = kernels.make(name)
+        files = exports.download_files(filters.compare(image, kernel), kernel, demo, f"dot|{name}")
+        (file,) = [f for f in files if f.file_name == "convolution.npy"]
+        button = exports.Button(file.key, _on_screen(file))
+        data = button()
+        assert len(data) > 1 << 20
+        mime = button.mime(file.mime)
+        stored.append(
+            (storage.load_and_get_id(data, mime, MediaFileKind.DOWNLOADABLE, "c.npy"), data)
+        )
+    (first_id, first), (second_id, second) = stored
+    assert first != second
+    assert first_id != second_id
+    assert storage.get_file(second_id).content == second
+
+
+def _download_page() -> None:
+    import filters
+    from filters import kernels, samples
+    from ui import exports
+    from ui.state import Demo
+
+    kernel = kernels.make("emboss")
+    result = filters.compare(samples.load_sample("letter_f"), kernel)
+    exports.downloads(result, kernel, Demo(), "letter_f|emboss")
+
+
+def test_the_page_draws_nine_deferred_buttons_and_records_their_files() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_download_page).run()
+    assert not at.exception
+    assert len(at.get("download_button")) == 9
+    on_screen = at.session_state[exports.ON_SCREEN]
+    result = filters.compare(samples.load_sample("letter_f"), EMBOSS)
+    files = exports.download_files(result, EMBOSS, Demo(), "letter_f|emboss")
+    assert {key: file.content_key for key, file in on_screen.items()} == {
+        file.key: file.content_key for file in files
+    }
 
 
 # ---------------------------------------------------------------------------- kernel files

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import io
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from filters import Comparison, images
 from ui import figures, state
+from ui.budget import budget
 
 _SCIPY_MODES = {
     "constant": "fill",
@@ -43,53 +51,160 @@ def result_png(values: np.ndarray, display: str) -> bytes:
     return images.encode_png(figures.panel_rgb(panel))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _encoded(key: str, _values: np.ndarray, kind: str, display: str) -> bytes:
-    return npy_bytes(_values) if kind == "npy" else result_png(_values, display)
+#: Session-state key of the files the page shows now, by button key (read by the buttons).
+ON_SCREEN = "exports_on_screen"
 
 
-def _deferred(key: str, values: np.ndarray, kind: str, display: str):
-    """A function that makes the file when the download is asked for."""
-    return lambda: _encoded(key, values, kind, display)
+class ReplacedResultError(RuntimeError):
+    """A download button can no longer serve the result on screen."""
 
 
-def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, result_key: str) -> None:
-    """PNG and NPY of each result, and the kernel as CSV.
+@dataclasses.dataclass(frozen=True)
+class DownloadFile:
+    """One download of the Compare page, made only when it is asked for.
 
-    Files are made only when their button is clicked (and then cached by
-    ``result_key``, which names the result by image, kernel and options).
+    ``content_key`` names exactly what the file holds (image, kernel, options,
+    which array, format and, for pictures, the display mode); ``make`` builds the
+    bytes, kept in the memory budget for repeated clicks.
     """
+
+    label: str
+    file_name: str
+    mime: str
+    key: str
+    content_key: str
+    make: Callable[[], bytes]
+
+
+def _kept(content_key: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+    return lambda: budget().get_or_compute(f"export:{content_key}", make)
+
+
+def _npy_as(values: np.ndarray, dtype: np.dtype) -> bytes:
+    return npy_bytes(values.astype(dtype, copy=False))
+
+
+def download_files(
+    result: Comparison, kernel: np.ndarray, demo: state.Demo, result_key: str
+) -> list[DownloadFile]:
+    """The Compare page's downloads: PNG and NPY of each result, and the kernel as CSV.
+
+    ``result_key`` names the result (:func:`ui.compute.result_key`). Every NPY
+    has the chosen precision (``demo.dtype``), the difference map included.
+    """
+    dtype = np.dtype(demo.dtype)
     arrays = {
         "convolution": result.convolution,
         "correlation": result.correlation,
         "fft": result.fft,
         "conv_minus_corr": result.conv_minus_corr.map,
     }
+    files = []
     for name, values in arrays.items():
+        png_key = f"{result_key}|{name}|png|{demo.display}"
+        npy_key = f"{result_key}|{name}|npy|{dtype.name}"
+        files += [
+            DownloadFile(
+                "PNG",
+                f"{name}.png",
+                "image/png",
+                f"download_{name}_png",
+                png_key,
+                _kept(png_key, functools.partial(result_png, values, demo.display)),
+            ),
+            DownloadFile(
+                "NPY",
+                f"{name}.npy",
+                "application/octet-stream",
+                f"download_{name}_npy",
+                npy_key,
+                _kept(npy_key, functools.partial(_npy_as, values, dtype)),
+            ),
+        ]
+    kernel = np.array(kernel, dtype=np.float64)
+    digest = hashlib.blake2b(kernel.tobytes(), digest_size=8)
+    digest.update(str(kernel.shape).encode())
+    files.append(
+        DownloadFile(
+            "Kernel as CSV",
+            "kernel.csv",
+            "text/csv",
+            "download_kernel_csv",
+            f"kernel:{digest.hexdigest()}|csv",
+            lambda: kernel_csv(kernel).encode(),
+        )
+    )
+    return files
+
+
+class Button:
+    """What one drawn download button serves: the file of its key that is on screen.
+
+    A button is drawn on every run; the browser keeps the last one drawn until the
+    next arrives, and a click on it may reach the server after a new result has
+    replaced the page's. It then serves the new result, the one on screen, rather
+    than the result it was drawn with. Its first click fixes what it serves; a
+    later click after yet another replacement is refused, never answered with a
+    different file under the same name.
+
+    ``mime`` carries a tag of its own per drawn button: Streamlit names a stored
+    file by its MIME type, its name and a fingerprint of its bytes that, for
+    files over 1 MiB, samples only three 64 KiB stretches, so without the tag two
+    different results could be served as one stored file.
+    """
+
+    def __init__(self, key: str, on_screen: Mapping[str, DownloadFile]) -> None:
+        self.key = key
+        self._on_screen = on_screen
+        self._tag = uuid.uuid4().hex[:16]
+        self._served: DownloadFile | None = None
+        self._lock = threading.Lock()
+
+    def mime(self, base: str) -> str:
+        return f"{base}; download={self._tag}"
+
+    def __call__(self) -> bytes:
+        current = self._on_screen.get(self.key)
+        if current is None:
+            raise ReplacedResultError(f"No file {self.key!r} is on screen.")
+        with self._lock:
+            if self._served is None:
+                self._served = current
+        if self._served.content_key != current.content_key:
+            raise ReplacedResultError(
+                f"{current.file_name} was replaced again; click its new button to download "
+                "the result on screen."
+            )
+        return self._served.make()
+
+
+def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, result_key: str) -> None:
+    """The download buttons: PNG and NPY of each result, and the kernel as CSV.
+
+    Every file is deferred: nothing is stored until a button is clicked, so no
+    button ever points to a stored file that a later run deleted, and a click
+    serves the result on screen (see :class:`Button`).
+    """
+    files = download_files(result, kernel, demo, result_key)
+    on_screen: dict[str, DownloadFile] = st.session_state.setdefault(ON_SCREEN, {})
+    on_screen.update({file.key: file for file in files})
+    by_key = {file.key: file for file in files}
+    for name in ("convolution", "correlation", "fft", "conv_minus_corr"):
         columns = st.columns([2, 1, 1])
         columns[0].markdown(f"`{name}`")
-        columns[1].download_button(
-            "PNG",
-            _deferred(f"{result_key}:{name}:png:{demo.display}", values, "png", demo.display),
-            file_name=f"{name}.png",
-            mime="image/png",
-            key=f"download_{name}_png",
-            on_click="ignore",
-        )
-        columns[2].download_button(
-            "NPY",
-            _deferred(f"{result_key}:{name}:npy", values, "npy", demo.display),
-            file_name=f"{name}.npy",
-            mime="application/octet-stream",
-            key=f"download_{name}_npy",
-            on_click="ignore",
-        )
-    st.download_button(
-        "Kernel as CSV",
-        kernel_csv(kernel),
-        file_name="kernel.csv",
-        mime="text/csv",
-        key="download_kernel_csv",
+        for column, kind in zip(columns[1:], ("png", "npy"), strict=True):
+            _draw(column, by_key[f"download_{name}_{kind}"], on_screen)
+    _draw(st, by_key["download_kernel_csv"], on_screen)
+
+
+def _draw(where: Any, file: DownloadFile, on_screen: Mapping[str, DownloadFile]) -> None:
+    button = Button(file.key, on_screen)
+    where.download_button(
+        file.label,
+        button,
+        file_name=file.file_name,
+        mime=button.mime(file.mime),
+        key=file.key,
         on_click="ignore",
     )
 
@@ -154,4 +269,14 @@ def python_snippet(
     )
 
 
-__all__ = ["downloads", "kernel_csv", "npy_bytes", "python_snippet", "result_png"]
+__all__ = [
+    "Button",
+    "DownloadFile",
+    "ReplacedResultError",
+    "download_files",
+    "downloads",
+    "kernel_csv",
+    "npy_bytes",
+    "python_snippet",
+    "result_png",
+]
