@@ -376,7 +376,7 @@ def test_a_fractional_preview_is_refused_and_named(text: str) -> None:
     assert demo.preview == state.DEFAULT_PREVIEW
     assert warnings == [
         f"The link's preview={text!r} is not a whole number of pixels; "
-        f"the sizes are {PREVIEW_SIZES_TEXT}."
+        f"the sizes are {PREVIEW_SIZES_TEXT}. The default, 512 px, is used."
     ]
 
 
@@ -385,7 +385,8 @@ def test_a_whole_preview_that_is_not_a_size_lists_the_sizes(text: str) -> None:
     demo, warnings = from_query({"preview": text})
     assert demo.preview == state.DEFAULT_PREVIEW
     assert warnings == [
-        f"The link's preview={text!r} is not one of the sizes {PREVIEW_SIZES_TEXT}."
+        f"The link's preview={text!r} is not one of the sizes {PREVIEW_SIZES_TEXT}; "
+        "the default, 512 px, is used."
     ]
 
 
@@ -403,7 +404,8 @@ def test_a_preview_that_is_no_usable_number_says_why(text: str, problem: str) ->
     demo, warnings = from_query({"preview": text})
     assert demo.preview == state.DEFAULT_PREVIEW
     assert warnings == [
-        f"The link's preview={text!r} {problem}; the sizes are {PREVIEW_SIZES_TEXT}."
+        f"The link's preview={text!r} {problem}; the sizes are {PREVIEW_SIZES_TEXT}. "
+        "The default, 512 px, is used."
     ]
 
 
@@ -443,13 +445,17 @@ def test_each_refused_parameter_says_why_and_the_default_is_kept(
 ) -> None:
     demo, warnings = from_query({"preset": preset, name: text})
     assert demo == Demo().with_preset(preset, {})
-    assert warnings == [f"The link's {name}={text!r} {message}"]
+    (warning,) = warnings
+    assert warning.startswith(f"The link's {name}={text!r} {message.rstrip('.')}")
+    assert warning.endswith(" is used."), warning
 
 
 def test_a_refused_parameter_leaves_the_others_of_its_preset_in_use() -> None:
     demo, warnings = from_query({"preset": "gaussian", "size": "7", "sigma": "20"})
     assert demo == Demo().with_preset("gaussian", {"size": 7})
-    assert warnings == ["The link's sigma='20' is out of range (0.1..10)."]
+    assert warnings == [
+        "The link's sigma='20' is out of range (0.1..10); the default sigma 1 is used."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,8 @@ def download_files(
         "fft": result.fft,
         "conv_minus_corr": result.conv_minus_corr.map,
     }
+    # A large image's comparison keeps block means only: the files say so in their names.
+    suffix = f"_mean{result.scale}x{result.scale}" if result.scale > 1 else ""
     files = []
     for name, values in arrays.items():
         png_key = f"{result_key}|{name}|png|{demo.display}"
@@ -106,7 +108,7 @@ def download_files(
         files += [
             DownloadFile(
                 "PNG",
-                f"{name}.png",
+                f"{name}{suffix}.png",
                 "image/png",
                 f"download_{name}_png",
                 png_key,
@@ -114,7 +116,7 @@ def download_files(
             ),
             DownloadFile(
                 "NPY",
-                f"{name}.npy",
+                f"{name}{suffix}.npy",
                 "application/octet-stream",
                 f"download_{name}_npy",
                 npy_key,
@@ -186,6 +188,12 @@ def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, result_k
     serves the result on screen (see :class:`Button`).
     """
     files = download_files(result, kernel, demo, result_key)
+    if result.scale > 1:
+        st.caption(
+            f"This image is too large to keep its results whole: the files hold what the "
+            f"page shows, the mean of each {result.scale}×{result.scale} block. For every "
+            "pixel, run the snippet below."
+        )
     on_screen: dict[str, DownloadFile] = st.session_state.setdefault(ON_SCREEN, {})
     on_screen.update({file.key: file for file in files})
     by_key = {file.key: file for file in files}

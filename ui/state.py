@@ -112,7 +112,10 @@ def _choice(query, name, choices, default, warnings):
     value = query[name]
     if value in choices:
         return value
-    warnings.append(f"The link's {name}={_quoted(value)} is not one of {', '.join(choices)}.")
+    warnings.append(
+        f"The link's {name}={_quoted(value)} is not one of {', '.join(choices)}; "
+        f"the default, {default}, is used."
+    )
     return default
 
 
@@ -161,9 +164,15 @@ def _preview(text: str, default: int, warnings: list[str]) -> int:
     elif value is not None and int(value) in PREVIEW_SIZES:
         return int(value)
     if problem is None:
-        warnings.append(f"The link's preview={_quoted(text)} is not one of the sizes {sizes}.")
+        warnings.append(
+            f"The link's preview={_quoted(text)} is not one of the sizes {sizes}; "
+            f"the default, {default} px, is used."
+        )
     else:
-        warnings.append(f"The link's preview={_quoted(text)} {problem}; the sizes are {sizes}.")
+        warnings.append(
+            f"The link's preview={_quoted(text)} {problem}; the sizes are {sizes}. "
+            f"The default, {default} px, is used."
+        )
     return default
 
 
@@ -197,7 +206,15 @@ def _preset_params(query, preset: kernels.Preset, warnings) -> dict[str, float]:
             continue
         value, problem = _param_value(param, query[param.name])
         if problem is not None:
-            warnings.append(f"The link's {param.name}={_quoted(query[param.name])} {problem}.")
+            default_value = _format_number(param.default)
+            used = (
+                ""
+                if "is used" in problem
+                else f"; the default {param.name} {default_value} is used"
+            )
+            warnings.append(
+                f"The link's {param.name}={_quoted(query[param.name])} {problem}{used}."
+            )
             continue
         params[param.name] = value
     try:
@@ -205,7 +222,10 @@ def _preset_params(query, preset: kernels.Preset, warnings) -> dict[str, float]:
     except FiltersError as exc:  # a rule across parameters; none today, but never silently
         reason = _shortened(str(exc), 120)
         for name in params:
-            warnings.append(f"The link's {name}={_quoted(query[name])} was refused: {reason}")
+            warnings.append(
+                f"The link's {name}={_quoted(query[name])} was refused: {reason} "
+                "The preset's defaults are used."
+            )
         return {}
     return params
 
@@ -227,10 +247,15 @@ def _explicit_kernel(text: str, warnings) -> tuple[tuple[float, ...], ...] | Non
     try:
         kernel = kernels.parse(text, max_size=MAX_URL_KERNEL_SIDE)
     except FiltersError as exc:
-        warnings.append(f"The link's kernel could not be read: {_shortened(str(exc), 200)}")
+        warnings.append(
+            f"The link's kernel could not be read: {_shortened(str(exc), 200)} "
+            "The default kernel is used."
+        )
         return None
     if np.max(np.abs(kernel)) > MAX_URL_NUMBER:
-        warnings.append(f"The link's kernel has values beyond ±{MAX_URL_NUMBER:g}.")
+        warnings.append(
+            f"The link's kernel has values beyond ±{MAX_URL_NUMBER:g}; the default kernel is used."
+        )
         return None
     return tuple(tuple(float(v) for v in row) for row in kernel)
 
@@ -310,7 +335,8 @@ def from_query(
             name = query["preset"]
         else:
             warnings.append(
-                f"The link's preset={_quoted(query['preset'])} is not a known kernel preset."
+                f"The link's preset={_quoted(query['preset'])} is not a known kernel preset; "
+                "the default kernel is used."
             )
     preset = kernels.PRESETS[name]
     params = _preset_params(query, preset, warnings)

@@ -93,7 +93,7 @@ def sync_url(current: state.Demo) -> None:
 def show_url_warnings() -> None:
     for message in st.session_state.pop(state.URL_WARNINGS, []):
         sentence = message.rstrip(".") + "."
-        plain_text.warning(f"Link ignored in part: {sentence} The default is used instead.")
+        plain_text.warning(f"Link ignored in part: {sentence}")
 
 
 # ----------------------------------------------------------------------------
