@@ -23,7 +23,7 @@ RUN groupadd --system --gid 10001 workbench \
 
 WORKDIR /app
 COPY .streamlit/ .streamlit/
-COPY app.py ./
+COPY app.py serve.py ./
 COPY assets/ assets/
 COPY filters/ filters/
 COPY pages/ pages/
@@ -53,4 +53,4 @@ EXPOSE 8501
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status != 200)"]
 
-CMD ["streamlit", "run", "app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]
+CMD ["python", "serve.py", "--server.port", "8501", "--server.address", "0.0.0.0"]

@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## Set up and start the app on its built-in sample image.
 run: $(VENV)/.runtime
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	$(BIN)/python serve.py --server.port $(PORT)
 
 ## Debian's Chromium for the real-browser tests (installed when missing and root).
 chromium:

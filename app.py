@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import compute, widgets
+from ui import compute, server, widgets
 from ui.guard import guarded
 
 st.set_page_config(
@@ -22,6 +22,7 @@ pages = [
     st.Page("pages/questions.py", title="Questions", icon=":material/help:"),
 ]
 navigation = st.navigation(pages)
+server.install()  # already done by serve.py; here too for a plain `streamlit run app.py`
 compute.warm_up()
 
 with st.sidebar, guarded("reading the image and options"):

@@ -92,7 +92,7 @@ class Server:
         self.log = path.open("wb")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-        command = [python_executable(), "-m", "streamlit", "run", str(REPO / "app.py")]
+        command = [python_executable(), str(REPO / "serve.py"), str(REPO / "app.py")]
         command += ["--server.headless", "true", "--server.address", "127.0.0.1"]
         command += ["--server.port", str(self.port), "--logger.level", "debug"]
         started = time.perf_counter()

@@ -86,7 +86,7 @@ start() {
 }
 
 for i in 0 1; do
-    start "app$((i + 1))" "$PYTHON" -m streamlit run app.py \
+    start "app$((i + 1))" "$PYTHON" serve.py app.py \
         --server.address "$BIND" --server.port "${APP_PORTS[$i]}" --server.headless true
 done
 WB_LISTEN="$BIND:$PROXY_PORT" \

@@ -9,8 +9,9 @@ Used by ``tests/test_browser_compare.py`` and ``benchmarks/bench_latency.py``::
             page.goto(server.url)
             wait_idle(page)
 
-The server runs ``python -m streamlit run <script>`` on a free loopback port (the
-repository's virtual environment's Python when there is one), is considered up when
+The server runs ``python serve.py <script>`` (``streamlit run`` with the server's
+fixes) on a free loopback port (the repository's virtual environment's Python when
+there is one), is considered up when
 ``/_stcore/health`` answers 200, and is always stopped on exit. Chromium is Debian's
 ``/usr/bin/chromium``, launched through Playwright's sync API; Playwright's own browser
 downloads are never used.
@@ -119,9 +120,7 @@ class StreamlitServer:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
         command = [
             python_executable(),
-            "-m",
-            "streamlit",
-            "run",
+            str(REPO / "serve.py"),
             str(self.script),
             "--server.headless",
             "true",

@@ -320,6 +320,7 @@ def options(current: state.Demo) -> state.Demo:
 # ----------------------------------------------------------------------------
 
 _KERNEL_MESSAGE = "kernel_message"
+_ACTION_RAN = "action_ran_"  # + a button's key: its callback ran for this click
 
 
 def _rerun() -> None:
@@ -381,37 +382,64 @@ def _random_asymmetric() -> None:
     _apply_preset("random", {"size": max(3, min(size, 15)) | 1, "seed": seed})
 
 
+def _ran(key: str, action, args) -> None:
+    st.session_state[f"{_ACTION_RAN}{key}"] = True
+    action(*args)
+
+
+def action_button(where, label: str, *, key: str, action, args=(), **options) -> None:
+    """A button that runs ``action(*args)`` once per click, even on a session that is new.
+
+    Normally the click's callback runs ``action`` before the script. A session that
+    a reconnecting page opened on a restarted server has no callbacks registered yet:
+    the click then only makes the button return True, and the action runs here, and
+    the page is drawn again with its result.
+    """
+    ran_key = f"{_ACTION_RAN}{key}"
+    clicked = where.button(label, key=key, on_click=_ran, args=(key, action, args), **options)
+    if clicked and not st.session_state.pop(ran_key, False):
+        action(*args)
+        _rerun()
+
+
 def _actions() -> None:
     columns = st.columns(5)
-    columns[0].button(
+    action_button(
+        columns[0],
         "Normalise",
-        on_click=_normalise,
+        key="normalise",
+        action=_normalise,
         width="stretch",
         help="Divide by the sum so the kernel keeps brightness (sum 1).",
     )
-    columns[1].button(
+    action_button(
+        columns[1],
         "Flip 180°",
-        width="stretch",
         key="flip",
-        on_click=lambda: _apply_kernel(kernels.flip(demo().kernel())),
-    )
-    columns[2].button(
-        "Transpose",
+        action=lambda: _apply_kernel(kernels.flip(demo().kernel())),
         width="stretch",
-        key="transpose",
-        on_click=lambda: _apply_kernel(demo().kernel().T.copy()),
     )
-    columns[3].button(
+    action_button(
+        columns[2],
+        "Transpose",
+        key="transpose",
+        action=lambda: _apply_kernel(demo().kernel().T.copy()),
+        width="stretch",
+    )
+    action_button(
+        columns[3],
         "Randomise",
-        on_click=_random_asymmetric,
+        key="randomise",
+        action=_random_asymmetric,
         width="stretch",
         help="A random asymmetric kernel of the current size.",
     )
-    columns[4].button(
+    action_button(
+        columns[4],
         "Reset",
-        width="stretch",
         key="reset",
-        on_click=lambda: _apply_preset(kernels.DEFAULT_PRESET, {}),
+        action=lambda: _apply_preset(kernels.DEFAULT_PRESET, {}),
+        width="stretch",
         help="Back to the classic 5×5 Gaussian /273.",
     )
 
@@ -420,7 +448,9 @@ def quick_picks() -> None:
     """One click between the symmetric Gaussian and asymmetric kernels."""
     columns = st.columns(len(QUICK_KERNELS))
     for column, name in zip(columns, QUICK_KERNELS, strict=True):
-        column.button(name, key=f"quick_{name}", on_click=_quick, args=(name,), width="stretch")
+        action_button(
+            column, name, key=f"quick_{name}", action=_quick, args=(name,), width="stretch"
+        )
 
 
 def _preset_tab(current: state.Demo) -> None:
