@@ -13,7 +13,7 @@ Run it from the repository root::
         --replica-header X-Replica --server-pid 1234
     .venv/bin/python benchmarks/bench_classroom.py --sessions 2 --duration 30 --think 1,3  # smoke
 
-Without ``--url`` it starts ``python -m streamlit run app.py --server.port <free port>
+Without ``--url`` it starts ``python serve.py --server.port <free port>
 --server.headless true`` itself (the same Python that runs this script), waits for
 ``/_stcore/health``, warms the server up with one unmeasured session, runs the
 classroom, and stops the server at the end (its log is kept in a temporary file,
@@ -988,10 +988,7 @@ def free_port() -> int:
 def start_server(port: int, log_path: Path) -> subprocess.Popen:
     command = [
         sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        "serve.py",
         "--server.port",
         str(port),
         "--server.headless",
