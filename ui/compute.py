@@ -75,6 +75,7 @@ def kept(function: Callable | None = None, *, spinner: str | None = None):
 
 
 def _frozen(value):
+    """``value``, made read-only when it is an array (it is shared between sessions)."""
     if isinstance(value, np.ndarray):
         value.setflags(write=False)
     return value
@@ -83,11 +84,6 @@ def _frozen(value):
 def content_key(data: bytes) -> str:
     """A short key that identifies some bytes by their content."""
     return hashlib.blake2b(data, digest_size=12).hexdigest()
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array
 
 
 # ----------------------------------------------------------------------------
@@ -120,22 +116,26 @@ def decode(data: bytes, preview: int) -> Original:
         info = images.image_info(data)
         with budget().reserve(_decode_bytes(info, preview), "decoding the image"):
             pixels = images.load_compact(data, long_side=preview or None)
-        return Original(_read_only(pixels), (info["width"], info["height"]))
+        return Original(_frozen(pixels), (info["width"], info["height"]))
 
     return budget().get_or_compute(key, load)
 
 
 def _decode_bytes(info: dict, preview: int) -> int:
-    """Working memory to decode an image: its pixels at 8 bits, twice, at most."""
+    """Working memory to decode an image: four bytes a pixel, twice, at most.
+
+    A JPEG for a preview is decoded at a reduced scale (at most twice the preview's
+    side); every other format is decoded whole before it is reduced.
+    """
     pixels = info["width"] * info["height"]
-    if preview:
+    if preview and info["format"] == "JPEG":
         pixels = min(pixels, 4 * preview * preview * 4)
     return 2 * 4 * pixels
 
 
 def sample(name: str) -> np.ndarray:
     """A bundled sample image (float64, small), kept in the budget."""
-    return budget().get_or_compute(f"sample:{name}", lambda: _read_only(samples.load_sample(name)))
+    return budget().get_or_compute(f"sample:{name}", lambda: _frozen(samples.load_sample(name)))
 
 
 def sample_original(name: str) -> Original:
@@ -170,7 +170,7 @@ def working_image(source_key: str, original: Original, colour: str, preview: int
         image = to_working(pixels, colour)
         if max(image.shape[:2]) > side:
             image = images.resize_long_side(image, side)
-        return _read_only(np.ascontiguousarray(image, dtype=np.float64))
+        return _frozen(np.ascontiguousarray(image, dtype=np.float64))
 
     return budget().get_or_compute(key, build)
 
@@ -180,12 +180,11 @@ def _shrunk_compact(pixels: np.ndarray, side: int) -> np.ndarray:
     factor = max(pixels.shape[:2]) // side
     if factor < 2 or pixels.dtype not in (np.uint8, np.uint16):
         return pixels
-    rows = np.arange(0, pixels.shape[0] - factor + 1, factor)
-    cols = np.arange(0, pixels.shape[1] - factor + 1, factor)
-    sums = np.zeros((len(rows), len(cols), *pixels.shape[2:]), dtype=np.float64)
+    rows, cols = pixels.shape[0] // factor, pixels.shape[1] // factor
+    sums = np.zeros((rows, cols, *pixels.shape[2:]), dtype=np.float64)
     for dy in range(factor):
         for dx in range(factor):
-            sums += pixels[rows[0] + dy :: factor, cols[0] + dx :: factor][: len(rows), : len(cols)]
+            sums += pixels[dy::factor, dx::factor][:rows, :cols]
     return np.rint(sums / (factor * factor)).astype(pixels.dtype)
 
 
@@ -380,7 +379,7 @@ def reduced_input(source_key: str, original: Original, colour: str, scale: int) 
             filters.block_means(to_working(pixels[top : top + step], colour), scale)
             for top in range(0, pixels.shape[0], step)
         ]
-        return _read_only(np.concatenate(parts, axis=0))
+        return _frozen(np.concatenate(parts, axis=0))
 
     return budget().get_or_compute(f"reduced:{source_key}|{colour}|{scale}", build)
 
