@@ -256,20 +256,17 @@ def result_key(image_key: str, kernel: np.ndarray, demo) -> str:
     return f"{image_key}|kernel:{_kernel_key(kernel)}|{options}"
 
 
+def _options(demo) -> dict[str, str]:
+    """The filtering options of a demo, as ``filters`` takes them."""
+    return dict(boundary=demo.boundary, output=demo.output, dtype=demo.dtype, backend=demo.backend)
+
+
 def spectrum(image_key: str, image: np.ndarray, kernel_shape, demo) -> filters.ImageSpectrum:
     """The working image's spectrum, reused across kernel edits of one shape."""
-    key = f"spectrum:{image_key}|{kernel_shape}|{demo.boundary},{demo.output},{demo.dtype},"
-    key += demo.backend
+    options = _options(demo)
+    key = f"spectrum:{image_key}|{kernel_shape}|{sorted(options.items())}"
     return budget().get_or_compute(
-        key,
-        lambda: filters.ImageSpectrum(
-            image,
-            kernel_shape,
-            boundary=demo.boundary,
-            output=demo.output,
-            dtype=demo.dtype,
-            backend=demo.backend,
-        ),
+        key, lambda: filters.ImageSpectrum(image, kernel_shape, **options)
     )
 
 
@@ -285,15 +282,7 @@ def compare(image_key: str, image: np.ndarray, kernel: np.ndarray, demo) -> filt
         needed = filters.comparison_bytes(image.shape, kernel.shape, demo.output, demo.dtype)
         with heavy("filtering"), budget().reserve(needed, "comparing the whole image"):
             prepared = spectrum(image_key, image, kernel.shape, demo)
-            return filters.compare(
-                image,
-                kernel,
-                boundary=demo.boundary,
-                output=demo.output,
-                dtype=demo.dtype,
-                backend=demo.backend,
-                spectrum=prepared,
-            )
+            return filters.compare(image, kernel, spectrum=prepared, **_options(demo))
 
     return budget().get_or_compute(key, run)
 
@@ -323,14 +312,11 @@ def compare_large(
                 result = filters.compare_in_strips(
                     original.pixels,
                     kernel,
-                    boundary=demo.boundary,
-                    output=demo.output,
-                    dtype=demo.dtype,
-                    backend=demo.backend,
                     scale=scale,
                     rows_to_float=lambda rows: to_working(rows, demo.colour),
                     strip_bytes=STRIP_BYTES,
                     progress=progress,
+                    **_options(demo),
                 )
             bar.empty()
             return result
