@@ -482,6 +482,19 @@ def test_expire_drops_entries_idle_longer_than_the_limit():
     assert store.stats()["expirations"] == 2
 
 
+def test_an_entry_can_have_an_idle_expiry_of_its_own():
+    clock = FakeClock()
+    store = make_budget(max_bytes=1000, idle_seconds=60, clock=clock)
+    store.put("result", 1, nbytes=100)
+    store.put("upload", 2, nbytes=100, idle_seconds=3600)
+    clock.now += 61
+    assert store.expire() == 100
+    assert "upload" in store and "result" not in store
+    clock.now += 3600
+    assert store.expire() == 100
+    assert len(store) == 0
+
+
 def test_get_keeps_an_entry_from_expiring():
     clock = FakeClock()
     store = make_budget(idle_seconds=60, clock=clock)

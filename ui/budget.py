@@ -320,6 +320,7 @@ class _Entry:
     value: Any
     nbytes: int
     last_used: float
+    idle_seconds: float | None = None  # its own idle expiry, instead of the budget's
 
 
 class _BytesLRU(cachetools.LRUCache):
@@ -474,7 +475,14 @@ class MemoryBudget:
             self._hits += 1
             return entry.value
 
-    def put(self, key: Hashable, value: T, *, nbytes: int | None = None) -> T:
+    def put(
+        self,
+        key: Hashable,
+        value: T,
+        *,
+        nbytes: int | None = None,
+        idle_seconds: float | None = None,
+    ) -> T:
         """Store ``value`` under ``key``, evicting least recently used entries to fit.
 
         Parameters
@@ -483,6 +491,10 @@ class MemoryBudget:
         value : object
         nbytes : int, optional
             Its size; :func:`nbytes_of` by default.
+        idle_seconds : float, optional
+            How long this entry may stay unused before :meth:`expire` drops it,
+            instead of the budget's :attr:`idle_seconds` (for what must outlive a
+            quiet spell, such as the uploads a share link names).
 
         Returns
         -------
@@ -501,7 +513,7 @@ class MemoryBudget:
             self._check_fits(size, "Keeping this result", "memory")
             freed = self._remove(key)
             freed += self._evict_for(size)
-            self._entries[key] = _Entry(value, size, self._clock())
+            self._entries[key] = _Entry(value, size, self._clock(), idle_seconds)
         self._released(freed)
         return value
 
@@ -640,7 +652,7 @@ class MemoryBudget:
             idle = [
                 key
                 for key in self._entries
-                if now - self._entries.peek(key).last_used > self._idle_seconds
+                if now - self._entries.peek(key).last_used > self._idle_of(self._entries.peek(key))
             ]
             freed = sum(self._remove(key) for key in idle)
             self._expirations += len(idle)
@@ -648,6 +660,9 @@ class MemoryBudget:
         return freed
 
     # -- inside the lock --------------------------------------------------------
+
+    def _idle_of(self, entry: _Entry) -> float:
+        return self._idle_seconds if entry.idle_seconds is None else entry.idle_seconds
 
     def _use(self, key: Hashable) -> _Entry | None:
         if key not in self._entries:
