@@ -626,3 +626,27 @@ def test_the_app_tells_a_gpu_link_that_it_runs_on_the_cpu(monkeypatch: pytest.Mo
     (warning,) = [element.value for element in at.warning]
     assert warning.startswith("The link asks for the GPU backend, but no GPU is usable here (")
     assert backends.FORCE_CPU_ENV in warning and warning.endswith("; the CPU is used.")
+
+
+# ---------------------------------------------------------------------------- image and mode
+
+
+def test_an_uploaded_image_and_the_presentation_mode_round_trip_through_the_link():
+    demo = Demo(image="0123456789abcdef01234567", mode="present")
+    query = to_query(demo)
+    assert query["image"] == "0123456789abcdef01234567" and query["mode"] == "present"
+    assert from_query(query) == (demo, [])
+
+
+@pytest.mark.parametrize("text", ["", "ABCDEF0123456789ABCDEF01", "0123", "x" * 24, "../a"])
+def test_an_image_name_that_is_not_24_hex_digits_is_refused(text: str) -> None:
+    demo, warnings = from_query({"image": text})
+    assert demo.image is None
+    (warning,) = warnings
+    assert warning.startswith("The link's image=") and "the sample is shown" in warning
+
+
+def test_an_unknown_mode_is_refused_with_a_warning():
+    demo, (warning,) = from_query({"mode": "karaoke"})
+    assert demo.mode == "workbench"
+    assert "mode='karaoke'" in warning and "workbench, present" in warning

@@ -29,6 +29,7 @@ import streamlit as st
 
 import filters
 from filters import images, samples
+from ui import uploads
 from ui.budget import budget
 from ui.gate import Superseded, gate
 
@@ -81,11 +82,6 @@ def _frozen(value):
     return value
 
 
-def content_key(data: bytes) -> str:
-    """A short key that identifies some bytes by their content."""
-    return hashlib.blake2b(data, digest_size=12).hexdigest()
-
-
 # ----------------------------------------------------------------------------
 # Images
 # ----------------------------------------------------------------------------
@@ -110,7 +106,7 @@ class Original:
 
 def decode(data: bytes, preview: int) -> Original:
     """Decode uploaded bytes for a preview size (0 = full resolution); raises ImageLoadError."""
-    key = f"original:{content_key(data)}:{preview}"
+    key = f"original:{uploads.name_of(data)}:{preview}"
 
     def load() -> Original:
         info = images.image_info(data)

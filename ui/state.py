@@ -12,6 +12,7 @@ does not have) gets a warning sentence of its own.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -39,6 +40,8 @@ MAX_URL_KERNEL_SIDE = 15
 MAX_URL_VALUE_LENGTH = 8000  # a 15×15 kernel of full-precision floats fits
 MAX_URL_PARAMS = 40
 MAX_URL_NUMBER = 1e6
+MODES = ("workbench", "present")
+IMAGE_NAME = re.compile(r"[0-9a-f]{24}")  # ui.uploads.name_of: a content hash
 #: Every preset parameter's name: link keys that only mean something with their preset.
 PARAMETER_NAMES = tuple(
     sorted({param.name for preset in kernels.PRESETS.values() for param in preset.params})
@@ -64,6 +67,8 @@ class Demo:
     colour: str = "colour"
     preview: int = DEFAULT_PREVIEW
     display: str = "clip"
+    image: str | None = None  # the content name of an uploaded image (ui.uploads)
+    mode: str = "workbench"  # or "present": the presentation layout
 
     def kernel(self) -> np.ndarray:
         """The kernel this demo stands for."""
@@ -88,11 +93,13 @@ def to_query(demo: Demo) -> dict[str, str]:
     """Query parameters for ``demo``: only what differs from the defaults."""
     default = Demo()
     query: dict[str, str] = {}
-    for name in ("sample", "boundary", "output", "backend", "dtype", "colour", "display"):
+    for name in ("sample", "boundary", "output", "backend", "dtype", "colour", "display", "mode"):
         if getattr(demo, name) != getattr(default, name):
             query[name] = getattr(demo, name)
     if demo.preview != default.preview:
         query["preview"] = str(demo.preview)
+    if demo.image is not None:
+        query["image"] = demo.image
     kernel = demo.kernel()
     if demo.preset is not None:
         if demo.preset != default.preset:
@@ -104,6 +111,19 @@ def to_query(demo: Demo) -> dict[str, str]:
         if len(text) <= MAX_URL_VALUE_LENGTH:
             query["kernel"] = text
     return query
+
+
+def _image_name(query, warnings) -> str | None:
+    """The uploaded image a link names (its content name), if well formed."""
+    if "image" not in query:
+        return None
+    if IMAGE_NAME.fullmatch(query["image"]):
+        return query["image"]
+    warnings.append(
+        f"The link's image={_quoted(query['image'])} is not the name of an uploaded image "
+        "(24 hexadecimal digits); the sample is shown."
+    )
+    return None
 
 
 def _choice(query, name, choices, default, warnings):
@@ -318,6 +338,11 @@ def from_query(
 
     demo = Demo(
         sample, default.preset, {}, None, boundary, output, backend, dtype, colour, preview, display
+    )
+    demo = replace(
+        demo,
+        image=_image_name(query, warnings),
+        mode=_choice(query, "mode", MODES, default.mode, warnings),
     )
     if "kernel" in query:
         values = _explicit_kernel(query["kernel"], warnings)

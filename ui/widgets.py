@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from filters import FiltersError, backends, kernels, samples
-from ui import compute, state
+from ui import compute, state, uploads
 from ui import text as plain_text
 from ui.kernel_canvas import MAX_KERNEL_SIDE, kernel_canvas
 
@@ -105,6 +105,7 @@ _LAST_GOOD_SOURCE = "last_good_source"  # (encoded bytes or None, label, source 
 _UPLOADER_GENERATION = "uploader_generation"  # bumps to clear the uploader and the camera
 _SOURCE_SEEN = "image_source_seen"  # whether this session has drawn the image source yet
 _SOURCE_GONE = "image_source_gone"  # a message to show once: the upload is no longer here
+_SHARED_IMAGE = "shared_image"  # the content name of an upload a link named, while shown
 
 
 def _thumbnails() -> None:
@@ -118,6 +119,20 @@ def _thumbnails() -> None:
                 caption=samples.SAMPLES[name].label,
                 width="stretch",
             )
+
+
+def _open_shared_image(current: state.Demo) -> state.Demo:
+    """A link names an upload: show it (as an upload) if the server still has it, else say so."""
+    if uploads.find(current.image) is not None:
+        st.session_state[_SHARED_IMAGE] = current.image
+        st.session_state["image_source"] = "Upload"
+        return current
+    plain_text.warning(
+        "The image this link names is no longer on this server (uploads are kept for "
+        f"{uploads.ttl_words()} after their last use, and a restart forgets them), so the "
+        "sample is shown. Upload it again to share it."
+    )
+    return replace(current, image=None)
 
 
 def _upload_gone() -> None:
@@ -139,6 +154,8 @@ def image_source(current: state.Demo) -> state.Demo:
             "upload expired), so the sample is shown. Upload it again to go on with it.",
             icon=":material/warning:",
         )
+    if first_run and current.image is not None:
+        current = _open_shared_image(current)
     source = st.radio(
         "Source",
         ["Sample", "Upload", "Webcam"],
@@ -168,14 +185,21 @@ def image_source(current: state.Demo) -> state.Demo:
             uploaded = st.file_uploader("Upload an image", type=UPLOAD_TYPES, key=f"upload{suffix}")
         else:
             uploaded = st.camera_input("Take a picture", key=f"webcam{suffix}")
-        if uploaded is None and first_run:
+        shared = st.session_state.get(_SHARED_IMAGE)
+        shared_data = uploads.find(shared) if uploaded is None and shared else None
+        if uploaded is None and shared_data is None and first_run and current.image is None:
             # A new session that starts on Upload or Webcam is a page reconnecting to a
             # restarted server: its browser may still list a file the server never got.
             _upload_gone()
         if uploaded is not None:
             data = uploaded.getvalue()
             label = uploaded.name if source == "Upload" else "Webcam picture"
-            source_key = f"bytes:{compute.content_key(data)}"
+            st.session_state[_SHARED_IMAGE] = None
+        elif shared_data is not None:
+            data, label = shared_data, "The image shared by the link"
+            st.caption("Showing the image the link names; upload another to replace it.")
+        if data is not None:
+            source_key = f"bytes:{uploads.name_of(data)}"
     current = replace(current, sample=chosen)
 
     colour = st.radio(
@@ -203,6 +227,9 @@ def image_source(current: state.Demo) -> state.Demo:
         except FiltersError as exc:
             plain_text.error(exc)
             data = None
+        else:
+            # Kept for links once it is known to decode: the link names it.
+            current = replace(current, image=uploads.keep(data))
     if original is None and source != "Sample":
         last_good = st.session_state.get(_LAST_GOOD_SOURCE)
         if last_good is not None:
@@ -213,6 +240,7 @@ def image_source(current: state.Demo) -> state.Demo:
         elif not first_run:
             st.caption("No image uploaded yet: the sample is shown.")
     if original is None:
+        current = replace(current, image=None)
         name = source_key.removeprefix("sample:") if source_key.startswith("sample:") else ""
         name = name if name in samples.SAMPLES else current.sample
         original = compute.sample_original(name)
