@@ -140,14 +140,14 @@ def _workbench() -> None:
         st.subheader("Export")
         exports.downloads(result, kernel, current, result_key)
         st.markdown("**Reproduce in Python**")
-        st.code(
-            exports.python_snippet(
-                kernel,
-                current,
-                st.session_state[state.IMAGE_LABEL],
-                from_sample=result_key.startswith("sample:"),
-            ),
-            language="python",
+        exports.reproduce_in_python(
+            result,
+            image,
+            kernel,
+            current,
+            result_key,
+            image_label=st.session_state[state.IMAGE_LABEL],
+            from_sample=result_key.startswith("sample:"),
         )
 
 

@@ -138,49 +138,6 @@ def test_the_snippet_is_valid_python_and_reproduces_the_app(boundary: str, dtype
     np.testing.assert_allclose(namespace["via_fft"], expected, atol=1e-4)
 
 
-@pytest.mark.parametrize("boundary", ["constant", "reflect", "wrap"])
-@pytest.mark.parametrize("output", ["same", "full", "valid"])
-@pytest.mark.parametrize("kernel", [EMBOSS, EVEN], ids=["3x3", "2x2"])
-def test_the_snippets_scipy_part_matches_for_colour_images(
-    boundary: str, output: str, kernel: np.ndarray
-) -> None:
-    demo = Demo(sample="chelsea", boundary=boundary, output=output, preview=256)
-    namespace = _run_snippet(
-        exports.python_snippet(kernel, demo, "Chelsea the cat", from_sample=True)
-    )
-    assert namespace["reference"].shape == namespace["convolution"].shape
-    np.testing.assert_allclose(namespace["reference"], namespace["convolution"], atol=1e-12)
-
-
-@pytest.mark.parametrize(
-    "demo",
-    [
-        Demo(sample="letter_f", preview=256),
-        Demo(sample="camera", preview=256),
-        Demo(sample="chelsea", colour="grey", preview=256),
-    ],
-    ids=["pattern", "grey photo", "colour photo shown grey"],
-)
-def test_the_snippets_scipy_part_matches_for_grey_images(demo: Demo) -> None:
-    namespace = _run_snippet(exports.python_snippet(EMBOSS, demo, "grey", from_sample=True))
-    assert namespace["convolution"].ndim == 2
-    assert namespace["reference"].shape == namespace["convolution"].shape
-    np.testing.assert_allclose(namespace["reference"], namespace["convolution"], atol=1e-12)
-
-
-@pytest.mark.parametrize("output", ["same", "full", "valid"])
-@pytest.mark.parametrize("boundary", ["mirror", "nearest"])
-def test_the_snippet_pads_with_numpy_where_scipy_signal_has_no_such_boundary(
-    boundary: str, output: str
-) -> None:
-    demo = Demo(sample="letter_f", boundary=boundary, output=output, preview=64)
-    code = exports.python_snippet(EMBOSS, demo, "Letter F", from_sample=True)
-    assert f"no '{boundary}' boundary" in code
-    namespace = _run_snippet(code)
-    assert namespace["reference"].shape == namespace["convolution"].shape
-    np.testing.assert_allclose(namespace["reference"], namespace["convolution"], atol=1e-12)
-
-
 def test_the_snippet_at_full_resolution_does_not_resize() -> None:
     code = exports.python_snippet(
         EMBOSS, Demo(sample="letter_f", preview=0), "Letter F", from_sample=True

@@ -18,20 +18,33 @@ from filters import Comparison, images
 from ui import figures, state
 from ui.budget import budget
 
-_SCIPY_MODES = {
-    "constant": "fill",
-    "reflect": "symm",
-    "wrap": "wrap",
+#: What ``numpy.pad`` calls each boundary rule, and the rule drawn on a row a b c d.
+_NUMPY_PADS = {
+    "reflect": ("symmetric", "d c b a | a b c d | d c b a"),
+    "mirror": ("reflect", "d c b | a b c d | c b a"),
+    "nearest": ("edge", "a a | a b c d | d d"),
+    "wrap": ("wrap", "c d | a b c d | a b"),
 }
-_NUMPY_PAD_MODES = {"mirror": "reflect", "nearest": "edge"}
-_CROP_LINES = {
-    "full": "    return full\n\n",
-    "same": (
-        "    top, left = (kh - 1) // 2, (kw - 1) // 2\n"
-        "    return full[top : top + channel.shape[0], left : left + channel.shape[1]]\n\n"
+#: How far the snippet extends the image for each output, and why.
+_PAD_WIDTHS = {
+    "full": (
+        '# output="full" keeps every sum that touches the image: extend by kh - 1 rows and\n'
+        "# kw - 1 columns on each side.\n"
+        "pad = ((kh - 1, kh - 1), (kw - 1, kw - 1))\n"
     ),
-    "valid": ("    return full[kh - 1 : channel.shape[0], kw - 1 : channel.shape[1]]\n\n"),
+    "same": (
+        '# output="same" keeps full[(kh - 1) // 2 :, (kw - 1) // 2 :] at the image\'s size (the\n'
+        "# centring of scipy.signal.convolve2d, even sides included): extend by kh // 2 rows\n"
+        "# above and (kh - 1) // 2 below, and likewise for the columns.\n"
+        "pad = ((kh // 2, (kh - 1) // 2), (kw // 2, (kw - 1) // 2))\n"
+    ),
+    "valid": (
+        '# output="valid" keeps only the sums that stay inside the image: no extension.\n'
+        "pad = ((0, 0), (0, 0))\n"
+    ),
 }
+#: The file the NumPy/SciPy snippet reads the image from (the "Input as NPY" download).
+INPUT_FILE = "input.npy"
 
 
 def npy_bytes(array: np.ndarray) -> bytes:
@@ -220,12 +233,11 @@ def _draw(where: Any, file: DownloadFile, on_screen: Mapping[str, DownloadFile])
 def python_snippet(
     kernel: np.ndarray, demo: state.Demo, image_label: str, *, from_sample: bool
 ) -> str:
-    """Code that reproduces the current results with ``filters`` and with SciPy.
+    """Code that reproduces the current results with this project's ``filters``.
 
     ``from_sample`` says whether the image is the demo's bundled sample; otherwise
     the snippet loads a file named after ``image_label``.
     """
-    rows = ",\n    ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in kernel)
     options = f'boundary="{demo.boundary}", output="{demo.output}", dtype=np.{demo.dtype}'
     if from_sample:
         load = f'image = samples.load_sample("{demo.sample}")'
@@ -235,49 +247,143 @@ def python_snippet(
         load += "\nimage = images.to_grey(image)"
     if demo.preview:
         load += f"\nimage = images.resize_long_side(image, {demo.preview})"
-    scipy_mode = _SCIPY_MODES.get(demo.boundary)
-    if scipy_mode is not None:
-        per_channel = (
-            f'scipy.signal.convolve2d(channel, kernel, mode="{demo.output}", '
-            f'boundary="{scipy_mode}")'
-        )
-        helper = ""
-    else:
-        per_channel = "by_padding(channel)"
-        helper = (
-            f"# convolve2d has no '{demo.boundary}' boundary: extend with numpy.pad,\n"
-            "# keep the 'valid' part (the full convolution), then crop like conv2.\n"
-            "def by_padding(channel):\n"
-            "    kh, kw = kernel.shape\n"
-            "    padded = np.pad(channel, ((kh - 1, kh - 1), (kw - 1, kw - 1)), "
-            f'mode="{_NUMPY_PAD_MODES[demo.boundary]}")\n'
-            '    full = scipy.signal.convolve2d(padded, kernel, mode="valid")\n'
-            f"{_CROP_LINES[demo.output]}"
-        )
-    scipy_lines = (
-        "# The same convolution with SciPy, one channel at a time:\n"
-        "import scipy.signal\n\n"
-        f"{helper}"
-        "channels = image[..., None] if image.ndim == 2 else image\n"
-        f"reference = np.stack([{per_channel}\n"
-        "                      for channel in np.moveaxis(channels, -1, 0)], axis=-1)\n"
-        "reference = reference[..., 0] if image.ndim == 2 else reference\n"
-        "print(np.abs(convolution - reference).max())\n"
-    )
     return (
         "import numpy as np\n"
         "from filters import convolve, correlate, fft_convolve, images, samples\n\n"
         f"{load}\n"
-        f"kernel = np.array([\n    {rows},\n])\n\n"
+        f"kernel = np.array([\n    {_kernel_rows(kernel)},\n])\n\n"
         f"convolution = convolve(image, kernel, {options})\n"
         f"correlation = correlate(image, kernel, {options})\n"
         f"via_fft = fft_convolve(image, kernel, {options})\n"
-        "print(np.abs(convolution - correlation).max(), np.abs(convolution - via_fft).max())\n\n"
-        + scipy_lines
+        "print(np.abs(convolution - correlation).max(), np.abs(convolution - via_fft).max())\n"
     )
 
 
+def numpy_snippet(
+    kernel: np.ndarray, demo: state.Demo, *, cval: float = 0.0, input_download: bool = True
+) -> str:
+    """Code that reproduces the current results with NumPy and SciPy alone.
+
+    It runs anywhere (no ``filters`` import) and gives the numbers of
+    ``filters.convolve``, ``correlate`` and ``fft_convolve`` with the demo's
+    boundary (``cval`` for ``"constant"``), output and dtype, for grey and colour
+    images and kernels of any sides: the image is extended with ``numpy.pad`` so
+    that the output is the *valid* convolution of the extended image, computed by
+    ``scipy.signal.convolve2d`` and by a product of real FFT spectra.
+
+    The image is read from :data:`INPUT_FILE`: the page offers it as a download
+    when ``input_download`` (the working image is kept whole); otherwise the
+    snippet asks for the full-resolution image saved under that name.
+    """
+    dtype = f"np.{demo.dtype}"
+    if input_download:
+        source = (
+            '# The image exactly as the workbench filtered it (the "Input as NPY" download):\n'
+            "# (H, W) grey or (H, W, 3) colour, values in [0, 1]. Any such array works.\n"
+        )
+    else:
+        source = (
+            "# Your image at full resolution, saved with numpy.save: (H, W) grey or (H, W, 3)\n"
+            "# colour, values in [0, 1] (the page shows block means of a larger image).\n"
+        )
+    if demo.boundary == "constant":
+        boundary = f'# boundary="constant" fills the outside with cval = {float(cval)!r}' + (
+            " (zero padding).\n" if cval == 0 else ".\n"
+        )
+        pad_call = f'np.pad(channel, pad, mode="constant", constant_values={float(cval)!r})'
+    else:
+        mode, picture = _NUMPY_PADS[demo.boundary]
+        boundary = f'# boundary="{demo.boundary}" ({picture}) is numpy.pad\'s "{mode}".\n'
+        pad_call = f'np.pad(channel, pad, mode="{mode}")'
+    return (
+        "import numpy as np\n"
+        "import scipy.fft\n"
+        "import scipy.signal\n\n"
+        f"{source}"
+        f'image = np.load("{INPUT_FILE}", allow_pickle=False).astype({dtype})\n'
+        f"kernel = np.array([\n    {_kernel_rows(kernel)},\n], dtype={dtype})\n"
+        "kh, kw = kernel.shape\n\n"
+        '# Extend the image past its edges so that the output asked for is the "valid" part\n'
+        "# of the convolution of the extended image.\n"
+        f"{boundary}"
+        f"{_PAD_WIDTHS[demo.output]}\n\n"
+        "def extend(channel):\n"
+        f"    return {pad_call}\n\n\n"
+        "def convolve_direct(channel, weights):\n"
+        '    """Sliding sums in the spatial domain."""\n'
+        '    return scipy.signal.convolve2d(extend(channel), weights, mode="valid")\n\n\n'
+        "def convolve_fft(channel, weights):\n"
+        '    """The same through the convolution theorem: a product of spectra."""\n'
+        "    extended = extend(channel)\n"
+        "    shape = [scipy.fft.next_fast_len(n, real=True) for n in extended.shape]\n"
+        "    product = scipy.fft.rfft2(extended, shape) * scipy.fft.rfft2(weights, shape)\n"
+        "    full = scipy.fft.irfft2(product, shape)\n"
+        "    # The circular wrap-around never reaches the part kept here.\n"
+        "    return full[kh - 1 : extended.shape[0], kw - 1 : extended.shape[1]]\n\n\n"
+        "def each_channel(method, weights):\n"
+        '    """Filter each colour channel on its own; a grey image is one channel."""\n'
+        "    if image.ndim == 2:\n"
+        "        return method(image, weights)\n"
+        "    channels = [method(image[..., c], weights) for c in range(image.shape[2])]\n"
+        "    return np.stack(channels, axis=-1)\n\n\n"
+        "convolution = each_channel(convolve_direct, kernel)\n"
+        "# Correlation is convolution with the kernel rotated by 180°.\n"
+        "correlation = each_channel(convolve_direct, kernel[::-1, ::-1])\n"
+        "via_fft = each_channel(convolve_fft, kernel)\n"
+        'print("max |convolution - correlation|:", np.abs(convolution - correlation).max())\n'
+        'print("max |convolution - FFT product|:", np.abs(convolution - via_fft).max())\n'
+    )
+
+
+def _kernel_rows(kernel: np.ndarray) -> str:
+    return ",\n    ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in kernel)
+
+
+def _input_file(image: np.ndarray, result_key: str) -> DownloadFile:
+    content_key = f"{result_key}|input|npy"
+    return DownloadFile(
+        "Input as NPY",
+        INPUT_FILE,
+        "application/octet-stream",
+        "download_input_npy",
+        content_key,
+        _kept(content_key, functools.partial(npy_bytes, image)),
+    )
+
+
+def reproduce_in_python(
+    result: Comparison,
+    image: np.ndarray,
+    kernel: np.ndarray,
+    demo: state.Demo,
+    result_key: str,
+    *,
+    image_label: str,
+    from_sample: bool,
+) -> None:
+    """The "reproduce in Python" code, with NumPy and SciPy only and with ``filters``.
+
+    ``image`` is the input the page shows; when it is the image that was filtered
+    (``result.scale == 1``) it is offered as :data:`INPUT_FILE` for the first snippet.
+    """
+    whole = result.scale == 1
+    portable, with_filters = st.tabs(
+        ["With NumPy and SciPy only", "With this project's filters package"]
+    )
+    with portable:
+        if whole:
+            file = _input_file(image, result_key)
+            on_screen: dict[str, DownloadFile] = st.session_state.setdefault(ON_SCREEN, {})
+            on_screen[file.key] = file
+            _draw(st, file, on_screen)
+        st.code(numpy_snippet(kernel, demo, input_download=whole), wrap_lines=True)
+    with with_filters:
+        snippet = python_snippet(kernel, demo, image_label, from_sample=from_sample)
+        st.code(snippet, wrap_lines=True)
+
+
 __all__ = [
+    "INPUT_FILE",
     "Button",
     "DownloadFile",
     "ReplacedResultError",
@@ -285,6 +391,8 @@ __all__ = [
     "downloads",
     "kernel_csv",
     "npy_bytes",
+    "numpy_snippet",
     "python_snippet",
+    "reproduce_in_python",
     "result_png",
 ]
