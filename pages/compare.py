@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from filters import kernels
-from ui import compare_view, compute, exports, light_figures, state, widgets
+from ui import compare_view, compute, exports, light_figures, present, state, widgets
 from ui.budget import BudgetExceeded
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -12,11 +12,15 @@ from ui.image_viewer import image_viewer
 
 ensure_app_frame()
 
-st.title("Convolution, correlation and the FFT, side by side")
-st.markdown(
-    "Convolution flips the kernel by 180° before sliding it; correlation does not; the FFT "
-    "computes the convolution as a product of spectra. Pick a kernel and watch when they agree."
-)
+#: Largest picture height in presentation mode: two rows and the verdict fit 1280×720.
+PRESENT_PICTURE_HEIGHT = 165
+
+if widgets.demo().mode != "present":
+    st.title("Convolution, correlation and the FFT, side by side")
+    st.caption(
+        "Convolution flips the kernel by 180° before sliding it; correlation does not; the "
+        "FFT multiplies spectra. Pick a kernel and watch when they agree."
+    )
 widgets.show_url_warnings()
 
 
@@ -33,9 +37,7 @@ def _kernel_panel(kernel: np.ndarray) -> None:
     light_figures.matrices(compare_view.kernel_parts(kernel), key="kernel_heatmaps")
     facts = kernels.describe(kernel)
     separable = kernels.separability(kernel)
-    rank = (
-        "rank 1: separable" if separable.is_separable else f"rank {separable.rank}: not separable"
-    )
+    rank = compare_view.rank_words(separable)
     st.markdown(
         f"**{kernel.shape[0]}×{kernel.shape[1]}** · sum (DC gain) **{facts['sum']:.4g}** · "
         f"min **{facts['min']:.3g}** · max **{facts['max']:.3g}** · "
@@ -48,6 +50,28 @@ def _kernel_panel(kernel: np.ndarray) -> None:
             + " and row = "
             + np.array2string(separable.row, precision=3, separator=", ")
         )
+
+
+def _results(image, result, result_key: str, kernel: np.ndarray, current: state.Demo) -> None:
+    """The verdict and the four pictures: in one row, or two by two when presenting."""
+    verdict = result.verdict()
+    origin = compare_view.output_origin(kernel.shape, current.output, result.scale)
+    panels = compare_view.result_panels(result_key, image, result, current.display, origin)
+    if current.mode == "present":
+        present.verdict(verdict[0], result.symmetric)
+        shared = dict(group="compare", max_height=PRESENT_PICTURE_HEIGHT, hint=False)
+        image_viewer(panels[:2], key="input_view", row="top", **shared)
+        image_viewer(panels[2:], key="results", row="bottom", **shared)
+    else:
+        (st.success if result.symmetric else st.warning)(verdict[0])
+        # The input travels in a message of its own, not sent again while unchanged.
+        left, right = st.columns([1, 3], gap="small")
+        with left:
+            image_viewer(panels[:1], key="input_view", group="compare", row="results", hint=False)
+        with right:
+            image_viewer(panels[1:], key="results", group="compare", row="results")
+    for line in verdict[1:]:
+        st.info(line)
 
 
 def _comparison(kernel: np.ndarray, current: state.Demo):
@@ -78,37 +102,38 @@ def workbench() -> None:
 
 def _workbench() -> None:
     current = widgets.demo()
-    widgets.quick_picks()
-    editor, panel = st.columns([1, 1], gap="large")
-    with editor:
-        st.subheader("Kernel")
-        kernel = widgets.kernel_editor(current)
-    current = widgets.demo()
-    with panel:
-        st.subheader("K, its flip, and its symmetric and antisymmetric parts")
-        _kernel_panel(kernel)
-    widgets.sync_url(current)
-
+    presenting = current.mode == "present"
+    if not presenting:
+        widgets.keyboard_action(present.keys())
+        widgets.quick_picks()
+    kernel = current.kernel()
     computed = _comparison(kernel, current)
     if computed is None:
         return
     image, result, result_key = computed
+    _results(image, result, result_key, kernel, current)
+    if presenting:
+        # Results first on a projector; the keys that change them right below.
+        widgets.keyboard_action(present.keys(shown=True))
+        widgets.quick_picks()
 
-    verdict = result.verdict()
-    (st.success if result.symmetric else st.warning)(verdict[0])
-    for line in verdict[1:]:
-        st.info(line)
-
-    origin = compare_view.output_origin(kernel.shape, current.output, result.scale)
-    panels = compare_view.result_panels(result_key, image, result, current.display, origin)
-    # The input travels in a message of its own, which is not sent again while unchanged.
-    left, right = st.columns([1, 3], gap="small")
-    with left:
-        image_viewer(panels[:1], key="input_view", group="compare", row="results", hint=False)
-    with right:
-        image_viewer(panels[1:], key="results", group="compare", row="results")
+    # The kernel: one glance below the pictures. An edit made while drawing this part
+    # (the grid, the canvas) draws the pictures again with it.
+    editor, panel = st.columns([1, 1], gap="large")
+    with editor:
+        st.subheader("Kernel")
+        edited = widgets.kernel_editor(current)
+    with panel:
+        st.subheader("K, its flip, and its symmetric and antisymmetric parts")
+        _kernel_panel(edited)
+    if not np.array_equal(edited, kernel):
+        widgets.rerun()
+    widgets.sync_url(widgets.demo())
+    with st.expander("Share this state", expanded=presenting):
+        present.share(widgets.demo())
 
     st.subheader("Differences")
+    origin = compare_view.output_origin(edited.shape, current.output, result.scale)
     image_viewer(
         compare_view.difference_panels(result_key, result, origin),
         key="differences",

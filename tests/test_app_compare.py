@@ -24,7 +24,15 @@ from ui.image_viewer import read_payload
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
-COMPONENTS = ["differences", "input_view", "kernel_heatmaps", "results", "timing"]
+COMPONENTS = [
+    "differences",
+    "input_view",
+    "kernel_heatmaps",
+    "keyboard",
+    "results",
+    "share_link",
+    "timing",
+]
 RESULT_TITLES = ["Convolution", "Correlation", "FFT"]
 DEFAULT_IMAGE = "437×512 colour"  # Grace Hopper, 512×600, previewed at 512 px
 SMALL = {"preview": "256"}  # 218×256: tests that need not the default size run faster

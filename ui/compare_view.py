@@ -62,3 +62,12 @@ def kernel_parts(kernel: np.ndarray) -> dict[str, np.ndarray]:
         "S = (K + flip K)/2": kernels.symmetric_part(kernel),
         "A = (K − flip K)/2": kernels.antisymmetric_part(kernel),
     }
+
+
+def rank_words(separable: kernels.Separability) -> str:
+    """The kernel's rank in words: "all zeros: rank 0", "rank 1: separable", …"""
+    if separable.rank == 0:
+        return "all zeros: rank 0"
+    if separable.rank == 1:
+        return "rank 1: separable"
+    return f"rank {separable.rank}: not separable"
