@@ -1,5 +1,7 @@
 """Entry point: page config, navigation over the pages, and the shared sidebar."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import compute, server, widgets
@@ -7,7 +9,8 @@ from ui.guard import guarded
 
 st.set_page_config(
     page_title="Convolution workbench",
-    page_icon=":material/filter_center_focus:",
+    # A file the app serves itself: a ":material/…:" page icon is fetched from a font host.
+    page_icon=Path(__file__).parent / "assets" / "icon.png",
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -5,9 +5,11 @@ Used by ``tests/test_browser_compare.py`` and ``benchmarks/bench_latency.py``::
     reason = missing_browser_reason()        # None when the browser tests can run
     with StreamlitServer(REPO / "app.py", log_path=...) as server:
         with chromium() as browser:
-            page = browser.new_page(viewport={"width": 1600, "height": 2400})
+            context = new_offline_context(browser, viewport={"width": 1600, "height": 2400})
+            page = context.new_page()
             page.goto(server.url)
             wait_idle(page)
+            assert_offline(context)  # nothing was asked of another host
 
 The server runs ``python serve.py <script>`` (``streamlit run`` with the server's
 fixes) on a free loopback port (the repository's virtual environment's Python when
@@ -15,6 +17,10 @@ there is one), is considered up when
 ``/_stcore/health`` answers 200, and is always stopped on exit. Chromium is Debian's
 ``/usr/bin/chromium``, launched through Playwright's sync API; Playwright's own browser
 downloads are never used.
+
+The app must work offline (a classroom without internet): Chromium resolves no host
+name but the loopback's, and a context from :func:`new_offline_context` also refuses,
+and records, every request to another host, so a test can fail on any attempt.
 """
 
 from __future__ import annotations
@@ -27,14 +33,27 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+#: The app's own hosts: the test server listens on the loopback.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: URL schemes that never leave the browser (inline data, object URLs of the page).
+LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # No host name resolves but the loopback's: what the app asks of the internet fails.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
 STARTUP_TIMEOUT_S = 60.0
 #: Timeout for anything the app has to compute and draw (the first run loads compiled code).
 UI_TIMEOUT_MS = 60_000
@@ -189,6 +208,55 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def is_local(url: str) -> bool:
+    """Whether ``url`` stays on this machine: the loopback, or inline/object data."""
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or parts.hostname in LOCAL_HOSTS
+
+
+_OUTSIDE: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+
+
+def new_offline_context(browser: Any, **options: Any) -> Any:
+    """``browser.new_context(**options)`` that refuses every request to another host.
+
+    Each refused request (HTTP of any kind, or a WebSocket) is recorded as
+    ``"<resource type> <url>"``; :func:`outside_requests` lists them and
+    :func:`assert_offline` fails when there is any. Requests to the app go on
+    unchanged (through any route a test adds itself).
+    """
+    context = browser.new_context(**options)
+    attempts: list[str] = []
+    _OUTSIDE[context] = attempts
+
+    def refuse(route: Any) -> None:
+        request = route.request
+        if is_local(request.url):
+            route.fallback()
+            return
+        attempts.append(f"{request.resource_type} {request.url}")
+        route.abort("blockedbyclient")
+
+    def refuse_socket(socket_route: Any) -> None:
+        attempts.append(f"websocket {socket_route.url}")
+        socket_route.close()
+
+    context.route("**/*", refuse)
+    context.route_web_socket(lambda url: not is_local(url), refuse_socket)
+    return context
+
+
+def outside_requests(context: Any) -> list[str]:
+    """The requests to other hosts that a :func:`new_offline_context` context refused."""
+    return list(_OUTSIDE.get(context, ()))
+
+
+def assert_offline(context: Any) -> None:
+    """Fail, listing them, when the pages of ``context`` asked anything of another host."""
+    attempts = outside_requests(context)
+    assert not attempts, "requests to hosts other than the app's:\n" + "\n".join(attempts)
 
 
 def wait_idle(page: Any, *expected: Any, timeout_ms: int = UI_TIMEOUT_MS) -> None:

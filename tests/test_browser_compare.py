@@ -24,7 +24,9 @@ from filters import convolve, correlate, images, kernels, samples
 from tests.browser import (
     ARTIFACTS,
     UI_TIMEOUT_MS,
+    assert_offline,
     chromium,
+    new_offline_context,
     serve_for_tests,
     wait_idle,
 )
@@ -83,11 +85,12 @@ class PageWatch:
 
 @pytest.fixture()
 def watch(browser: Any, app_url: str) -> Iterator[PageWatch]:
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context = new_offline_context(browser, viewport=VIEWPORT, accept_downloads=True)
     try:
         yield PageWatch(context.new_page(), app_url)
     finally:
         context.close()
+    assert_offline(context)
 
 
 # --------------------------------------------------------------------------- helpers

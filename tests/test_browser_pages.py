@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS, chromium, serve_for_tests, wait_idle
+from tests.browser import (
+    ARTIFACTS,
+    assert_offline,
+    chromium,
+    new_offline_context,
+    serve_for_tests,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +59,7 @@ def _assert_clean(page: Any, errors: list[str]) -> None:
 def test_every_page_renders_by_its_address_and_from_the_navigation(
     browser: Any, app_url: str, path: str, label: str, heading: str
 ) -> None:
-    context = browser.new_context(viewport={"width": 1600, "height": 2000})
+    context = new_offline_context(browser, viewport={"width": 1600, "height": 2000})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -71,3 +78,4 @@ def test_every_page_renders_by_its_address_and_from_the_navigation(
         _assert_clean(page, errors)
     finally:
         context.close()
+    assert_offline(context)
