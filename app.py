@@ -4,16 +4,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import compute, server, widgets
+from ui import compute, present, server, widgets
 from ui.guard import guarded
 
+# Presentation mode starts with the sidebar closed; "auto" closes it on phones.
+mode = widgets.demo().mode
 st.set_page_config(
     page_title="Convolution workbench",
     # A file the app serves itself: a ":material/…:" page icon is fetched from a font host.
     page_icon=Path(__file__).parent / "assets" / "icon.png",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if mode == "present" else "auto",
 )
+present.style(mode)
 
 pages = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:", default=True),
@@ -29,7 +32,8 @@ server.install()  # already done by serve.py; here too for a plain `streamlit ru
 compute.warm_up()
 
 with st.sidebar, guarded("reading the image and options"):
-    demo = widgets.image_source(widgets.demo())
+    demo = widgets.presentation_toggle(widgets.demo())
+    demo = widgets.image_source(demo)
     demo = widgets.options(demo)
     widgets.set_demo(demo, kernel_changed=False)
 

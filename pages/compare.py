@@ -104,7 +104,7 @@ def _workbench() -> None:
     current = widgets.demo()
     presenting = current.mode == "present"
     if not presenting:
-        widgets.keyboard_action(present.keys())
+        widgets.keyboard_action(present.KEYBOARD, present.keys(widgets.on_key))
         widgets.quick_picks()
     kernel = current.kernel()
     computed = _comparison(kernel, current)
@@ -114,7 +114,7 @@ def _workbench() -> None:
     _results(image, result, result_key, kernel, current)
     if presenting:
         # Results first on a projector; the keys that change them right below.
-        widgets.keyboard_action(present.keys(shown=True))
+        widgets.keyboard_action(present.KEYBOARD, present.keys(widgets.on_key, shown=True))
         widgets.quick_picks()
 
     # The kernel: one glance below the pictures. An edit made while drawing this part

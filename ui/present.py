@@ -9,6 +9,7 @@ returns the action of the key pressed; :func:`share` shows the current link with
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -103,17 +104,23 @@ def share(demo: state.Demo, *, qr_width: int = 220) -> None:
     st.image(qr_png(url), width=qr_width, caption="Scan to open this state")
 
 
-def keys(*, listen: bool = True, shown: bool = False) -> str | None:
-    """The action of the key pressed since the last run (None if none).
+#: Widget key of the keyboard component.
+KEYBOARD = "keyboard"
 
-    ``shown`` lists the keys on the page; ``?`` shows or hides the list in any case.
+
+def keys(on_key, *, shown: bool = False) -> str | None:
+    """Listen for the keys; ``on_key(KEYBOARD)`` runs before the run a key starts.
+
+    Returns the action of the key pressed (None if none), for a session whose
+    callbacks are not registered yet. ``shown`` lists the keys on the page; ``?``
+    shows or hides the list in any case.
     """
     result = _KEYS_COMPONENT(
-        key="keyboard",
-        data={"listen": listen, "shown": shown, "large": shown, "keys": list(KEYS.items())},
+        key=KEYBOARD,
+        data={"listen": True, "shown": shown, "large": shown, "keys": list(KEYS.items())},
         width="stretch",
         height="content",
-        on_key_change=lambda: None,
+        on_key_change=functools.partial(on_key, KEYBOARD),
     )
     return result.get("key") if result else None
 
