@@ -20,7 +20,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser import ARTIFACTS, UI_TIMEOUT_MS, chromium, serve_for_tests, wait_idle
+from tests.browser import (
+    ARTIFACTS,
+    UI_TIMEOUT_MS,
+    assert_offline,
+    chromium,
+    new_offline_context,
+    serve_for_tests,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +69,12 @@ def browser(app_url: str) -> Iterator[Any]:
 def _open(browser: Any, url: str, size: tuple[int, int], **options: Any) -> Any:
     width, height = size
     phone = width < 500
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, **options
+    context = new_offline_context(
+        browser,
+        viewport={"width": width, "height": height},
+        is_mobile=phone,
+        has_touch=phone,
+        **options,
     )
     page = context.new_page()
     page.set_default_timeout(UI_TIMEOUT_MS)
@@ -70,6 +82,13 @@ def _open(browser: Any, url: str, size: tuple[int, int], **options: Any) -> Any:
     wait_idle(page, page.locator(".st-key-results"), page.locator(VERDICT))
     _wait_drawn(page, 4)
     return page
+
+
+def _close(page: Any) -> None:
+    """Close the page's browser context: it must not have asked anything of another host."""
+    context = page.context
+    context.close()
+    assert_offline(context)
 
 
 def _wait_drawn(page: Any, count: int) -> None:
@@ -128,7 +147,7 @@ def test_the_four_pictures_and_the_verdict_are_in_view_with_the_sidebar_open(
         assert _no_sideways_scroll(page)
         page.screenshot(path=str(ARTIFACTS / f"screen_compare_{width}x{height}.png"))
     finally:
-        page.context.close()
+        _close(page)
 
 
 def test_presentation_mode_is_large_two_by_two_and_answers_the_keys(
@@ -162,7 +181,7 @@ def test_presentation_mode_is_large_two_by_two_and_answers_the_keys(
         wait_idle(page, verdict.filter(has_text="The kernel is symmetric"))
         assert "mode=present" in page.url
     finally:
-        page.context.close()
+        _close(page)
 
 
 def test_the_link_can_be_copied_and_scanned(browser: Any, app_url: str) -> None:
@@ -181,7 +200,7 @@ def test_the_link_can_be_copied_and_scanned(browser: Any, app_url: str) -> None:
         qr = page.get_by_role("img", name=re.compile("Scan to open this state|", re.I))
         assert page.locator('[data-testid="stImage"] img').count() >= 1, qr
     finally:
-        page.context.close()
+        _close(page)
 
 
 def test_a_phone_starts_with_the_sidebar_closed_and_stacks_the_pictures(
@@ -204,7 +223,7 @@ def test_a_phone_starts_with_the_sidebar_closed_and_stacks_the_pictures(
         assert truncated == []
         page.screenshot(path=str(ARTIFACTS / "screen_compare_phone_390x844.png"), full_page=False)
     finally:
-        page.context.close()
+        _close(page)
 
 
 def _png(height: int, width: int) -> bytes:
@@ -234,7 +253,7 @@ def test_a_link_with_an_upload_opens_the_same_image_in_another_browser(
         link = page.url
         assert re.search(r"image=[0-9a-f]{24}", link), link
     finally:
-        page.context.close()
+        _close(page)
     other = _open(browser, link, (1600, 1000))
     try:
         sidebar = other.locator('[data-testid="stSidebar"]')
@@ -242,4 +261,4 @@ def test_a_link_with_an_upload_opens_the_same_image_in_another_browser(
         assert "80×48 colour" in sidebar.inner_text()
         assert other.locator('[data-testid="stAlertContentWarning"]').count() == 0
     finally:
-        other.context.close()
+        _close(other)
