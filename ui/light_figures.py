@@ -124,6 +124,20 @@ function legend(data) {
   return box;
 }
 
+function matrixLabel(m) {
+  const head = `${m.name}, ${m.rows}×${m.cols}`;
+  if (m.cells.some((cell) => !cell.text)) {
+    const values = m.cells.map((cell) => Number(cell.exact));
+    return `${head}, values from ${Math.min(...values)} to ${Math.max(...values)}`;
+  }
+  const rows = [];
+  for (let r = 0; r < m.rows; r++) {
+    const row = m.cells.slice(r * m.cols, (r + 1) * m.cols).map((cell) => cell.text);
+    rows.push(`row ${r + 1}: ${row.join(", ")}`);
+  }
+  return `${head}: ${rows.join("; ")}`;
+}
+
 function drawMatrices(root, data) {
   const wrap = el("div", "lf-mats");
   wrap.style.gridTemplateColumns = `repeat(${data.columns}, minmax(0, 1fr))`;
@@ -135,10 +149,13 @@ function drawMatrices(root, data) {
     grid.style.gridTemplateColumns = `repeat(${m.cols}, minmax(0, 1fr))`;
     grid.style.maxWidth = `${Math.min(100, (m.cols / side) * 100)}%`;
     grid.style.fontSize = side <= 3 ? "1.05rem" : side <= 5 ? "0.95rem" : "0.8rem";
+    // One picture for assistive technology, named with its values row by row.
+    grid.setAttribute("role", "img");
+    grid.setAttribute("aria-label", matrixLabel(m));
     m.cells.forEach((cell, i) => {
       const node = el("div", "lf-cell", cell.text);
       node.style.background = cell.colour;
-      node.style.color = cell.dark ? "#ffffff" : "#1b1d24";
+      node.style.color = cell.dark ? "#ffffff" : "#000000";
       node.title = `${m.name}: row ${Math.floor(i / m.cols)}, column ${i % m.cols} = ${cell.exact}`;
       grid.append(node);
     });
@@ -187,8 +204,15 @@ _COMPONENT = st.components.v2.component(
 
 
 def _is_dark(colour: np.ndarray) -> bool:
-    red, green, blue = (float(c) for c in colour)
-    return 0.299 * red + 0.587 * green + 0.114 * blue < 140
+    """Whether white text reads better than black on ``colour`` (8-bit RGB).
+
+    By WCAG's contrast ratio: white wins below a relative luminance of about
+    0.179, and the better of the two always reaches 4.5:1.
+    """
+    channels = np.asarray(colour, dtype=np.float64) / 255
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    return (1.05 / (luminance + 0.05)) > ((luminance + 0.05) / 0.05)
 
 
 def _cell_text(value: float, side: int) -> str:

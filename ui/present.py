@@ -101,7 +101,12 @@ def share(demo: state.Demo, *, qr_width: int = 220) -> None:
     _KEYS_COMPONENT(
         key="share_link", data={"copy": url, "listen": False}, width="stretch", height="content"
     )
-    st.image(qr_png(url), width=qr_width, caption="Scan to open this state")
+    st.image(
+        qr_png(url),
+        width=qr_width,
+        caption="Scan to open this state",
+        alt="QR code of the link to this state",
+    )
 
 
 #: Widget key of the keyboard component.

@@ -118,6 +118,7 @@ def _thumbnails() -> None:
                 np.clip(picture, 0, 1),
                 caption=samples.SAMPLES[name].label,
                 width="stretch",
+                alt=f"Sample image: {samples.SAMPLES[name].label}",
             )
 
 
