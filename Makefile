@@ -1,5 +1,10 @@
 # Two entry points: `make run` (the app) and `make test` (every test).
-PYTHON ?= python3.11
+# Python: the newest of python3.13, python3.12 and python3.11 that runs here;
+# `make test PYTHON=/path/to/python3.1x` chooses another, `VENV=dir` another environment.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach version,3.13 3.12 3.11,\
+	$(shell python$(version) -c "" >/dev/null 2>&1 && echo python$(version))))
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
@@ -7,6 +12,8 @@ PORT ?= 8501
 .PHONY: run test lint bench clean chromium
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "No python3.13, python3.12 or python3.11 runs here:" \
+		"install one, or name it with PYTHON=/path/to/python3.1x."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -83,6 +83,10 @@ def free_port() -> int:
 
 
 def python_executable() -> str:
+    """The tests' own interpreter when it runs in a virtual environment (any ``VENV``),
+    else the repository's ``.venv``, else this one."""
+    if sys.prefix != sys.base_prefix:
+        return sys.executable
     venv_python = REPO / ".venv" / "bin" / "python"
     return str(venv_python) if venv_python.exists() else sys.executable
 
