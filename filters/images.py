@@ -42,6 +42,7 @@ __all__ = [
     "load_compact",
     "load_image",
     "resize_long_side",
+    "signed_to_grey",
     "signed_to_index",
     "signed_to_rgb",
     "to_grey",
@@ -603,6 +604,33 @@ def signed_to_rgb(array: Any, limit: float, colours: Any) -> np.ndarray:
     ):
         raise FiltersError("colours must be an (L, 3) uint8 array with 2 <= L <= 256.")
     return table[signed_to_index(array, limit, table.shape[0])]
+
+
+def signed_to_grey(array: Any, limit: float) -> np.ndarray:
+    """Show signed data as grey relief: zero at mid-grey, like the classic emboss picture.
+
+    Parameters
+    ----------
+    array : (M, N[, C]) array_like of real numbers
+        The data. An RGB image is shown by its luma (:data:`LUMA_WEIGHTS`, as
+        :func:`to_grey`): the filters are linear, so the relief of a colour
+        result is exactly the result of filtering the grey image, the picture
+        an emboss filter is known by. Other channel counts use their mean.
+    limit : float > 0
+        The magnitude shown as white (``+limit``) and black (``-limit``);
+        values beyond are clipped. NaN shows as mid-grey.
+
+    Returns
+    -------
+    grey : (M, N) ndarray of uint8
+        ``round(255 · clip(0.5 + v / (2 · limit), 0, 1))``, halves rounded up:
+        0 → 128, ``+limit`` → 255, ``-limit`` → 0. It is :func:`signed_to_index`
+        on 256 levels, so the grey level is the index a diverging map would use.
+    """
+    values = _image_array(array, "array")
+    if values.ndim == 3 and values.shape[2] == 3:
+        values = to_grey(values)
+    return signed_to_index(values, limit, 256)
 
 
 def encode_png(array: Any) -> bytes:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from filters import algebra, images, kernels
-from ui import algebra_figures, compute, figures, state, widgets
+from ui import algebra_figures, compute, figures, light_figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.image_viewer import image_viewer
@@ -211,6 +211,7 @@ def _shift_tab(image, k1, shift, backend, checks: list[algebra.Check]) -> None:
                 ),
                 width="stretch",
                 key=f"algebra_shift_map_{result.check.operation}",
+                config=figures.PLOTLY_CONFIG,
             )
             _shift_sentence(result)
 
@@ -244,19 +245,15 @@ def _impulse(k1: np.ndarray, k2: np.ndarray) -> None:
     st.latex(
         r"(\delta * K)[c + u] = K[u], \qquad \delta \star K = \delta * R(K) \;\Rightarrow\; R(K)"
     )
-    st.plotly_chart(
-        figures.kernel_heatmaps(
-            {
-                "K": kernel,
-                "crop of δ ∗ K": convolved.crop,
-                "R(K)": correlated.expected,
-                "crop of δ ⋆ K": correlated.crop,
-            },
-            columns=4,
-            height=330,
-        ),
-        width="stretch",
+    light_figures.matrices(
+        {
+            "K": kernel,
+            "crop of δ ∗ K": convolved.crop,
+            "R(K)": correlated.expected,
+            "crop of δ ⋆ K": correlated.crop,
+        },
         key="algebra_impulse_kernels",
+        columns=4,
     )
     for result, symbol, expected in ((convolved, "∗", "K"), (correlated, "⋆", "R(K)")):
         where = f"rows {result.top}–{result.top + kernel.shape[0] - 1}"
@@ -323,21 +320,18 @@ def _workbench() -> None:
         image_key, size, image, k1.tobytes(), k1.shape, k2_name, shift, current.backend
     )
 
-    summary, kernel_panel = st.columns([2, 1], gap="large")
+    summary, kernel_panel = st.columns([3, 1], gap="large")
     with summary:
         st.subheader("Every identity, measured")
         st.plotly_chart(
             algebra_figures.error_bars(checks, tolerance=RTOL),
             width="stretch",
             key="algebra_errors",
+            config=figures.PLOTLY_CONFIG,
         )
     with kernel_panel:
         st.subheader("K₁ and K₂")
-        st.plotly_chart(
-            figures.kernel_heatmaps({"K₁": k1, "K₂": k2}, columns=1, height=640),
-            width="stretch",
-            key="algebra_kernels",
-        )
+        light_figures.matrices({"K₁": k1, "K₂": k2}, key="algebra_kernels", columns=1)
     height, width = image.shape
     st.caption(
         f"On a {width}×{height} grey copy of the image, in float64. Exact zeros are drawn at the "

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from filters import FiltersError, cnn, kernels
-from ui import cnn_figures, compute, figures, state, widgets
+from ui import cnn_figures, compute, figures, light_figures, state, widgets
 from ui import text as plain_text
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -132,7 +132,7 @@ def _controls() -> Settings:
             key="cnn_size",
             help="The long side. Small inputs keep training fast.",
         )
-        bottom = st.columns([1.2, 1.6, 1.6, 0.8, 1.4], gap="medium")
+        bottom = st.columns([1.2, 1.5, 1.5, 1.0, 1.4], gap="medium")
         optimizer = bottom[0].radio(
             "Optimiser", list(OPTIMIZER_LABELS), format_func=OPTIMIZER_LABELS.get, key="cnn_opt"
         )
@@ -188,6 +188,7 @@ def _train_live(x: np.ndarray, target: np.ndarray, settings: Settings, seed: int
             cnn_figures.training_curves(np.array(losses), to_flip, to_kernel, total_steps=steps),
             width="stretch",
             key=f"cnn_live_{step}",
+            config=figures.PLOTLY_CONFIG,
         )
 
     with compute.heavy("training") as check:
@@ -264,7 +265,11 @@ def _metrics(result, check, fit_check) -> None:
     columns = st.columns(5)
     columns[0].metric("max |W − flip K|", f"{check.error_to_flip:.2e}")
     columns[1].metric("max |W − K|", f"{check.error_to_kernel:.2e}")
-    columns[2].metric("least squares: max |W* − flip K|", f"{fit_check.error_to_flip:.2e}")
+    columns[2].metric(
+        "max |W* − flip K|",
+        f"{fit_check.error_to_flip:.2e}",
+        help="W* is the filter found by least squares, without training.",
+    )
     columns[3].metric("learned bias b", f"{result.bias:.2e}")
     columns[4].metric("final loss", f"{result.losses[-1]:.2e}")
 
@@ -334,19 +339,15 @@ def _page() -> None:
         )
 
     optimiser = OPTIMIZER_LABELS[settings.optimizer]
-    st.plotly_chart(
-        figures.kernel_heatmaps(
-            {
-                "K (the true convolution's kernel)": kernel,
-                "flip(K): K rotated by 180°": kernels.flip(kernel),
-                f"W learned ({optimiser}, {result.steps} steps)": result.weights,
-                "W* by least squares": fit.weights,
-            },
-            columns=4,
-            height=360,
-        ),
-        width="stretch",
+    light_figures.matrices(
+        {
+            "K (the true convolution's kernel)": kernel,
+            "flip(K): K rotated by 180°": kernels.flip(kernel),
+            f"W learned ({optimiser}, {result.steps} steps)": result.weights,
+            "W* by least squares": fit.weights,
+        },
         key="cnn_kernels",
+        columns=4,
     )
 
     st.subheader("Training")
@@ -355,6 +356,7 @@ def _page() -> None:
         cnn_figures.training_curves(result.losses, to_flip, to_kernel, total_steps=settings.steps),
         width="stretch",
         key="cnn_curves",
+        config=figures.PLOTLY_CONFIG,
     )
 
     output = cnn.correlation_layer(x, result.weights, result.bias)

@@ -149,7 +149,8 @@ def built_figure(key: str, identity: tuple, _build: Callable[[], go.Figure]) -> 
 
 def chart(key: str, identity: tuple, build: Callable[[], go.Figure]) -> None:
     figure = built_figure(key, identity, build)
-    st.plotly_chart(figure, width="stretch", key=key, config={"scrollZoom": True})
+    config = figures.PLOTLY_CONFIG | {"scrollZoom": True}
+    st.plotly_chart(figure, width="stretch", key=key, config=config)
 
 
 def kernel_identity(kernel: np.ndarray) -> tuple:
@@ -180,9 +181,9 @@ def current_image() -> np.ndarray:
 def kernel_strip(shown: bytes) -> None:
     """Quick picks and the full editor; a kernel change reruns the whole page."""
     with guarded("changing the kernel"):
-        columns = st.columns(len(QUICK_PICKS))
-        for column, name in zip(columns, QUICK_PICKS, strict=True):
-            column.button(
+        row = st.container(horizontal=True, gap="small")  # wraps rather than cut labels
+        for name in QUICK_PICKS:
+            row.button(
                 name,
                 key=f"fourier_quick_{name}",
                 on_click=quick_pick,

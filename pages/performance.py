@@ -7,6 +7,7 @@ import streamlit as st
 from filters import gpu_status, timing
 from ui import compute
 from ui import performance_figures as figures
+from ui.figures import PLOTLY_CONFIG
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.widgets import plain
@@ -181,7 +182,11 @@ def _results(stored: dict) -> None:
             value = f"none in {summary.sizes[0]}–{summary.sizes[-1]}"
         else:
             value = f"{letter} ≈ {summary.crossover:.3g}"
-        column.metric(f"Direct/FFT crossover, {summary.sweep} sweep (CPU)", value)
+        column.metric(
+            f"Crossover, {summary.sweep} sweep",
+            value,
+            help="Where direct filtering and the FFT take the same time, on the CPU.",
+        )
     agreed = sum(s.agreement[0] for s in summaries.values())
     total = sum(s.agreement[1] for s in summaries.values())
     metrics[2].metric("Auto pick was the fastest", f"{agreed} of {total}")
@@ -189,7 +194,12 @@ def _results(stored: dict) -> None:
 
     for sweep in ("kernel", "image"):
         shown = [summaries[(sweep, backend)] for backend in plan.backends]
-        st.plotly_chart(figures.sweep_figure(shown), width="stretch", key=f"perf_plot_{sweep}")
+        st.plotly_chart(
+            figures.sweep_figure(shown),
+            width="stretch",
+            key=f"perf_plot_{sweep}",
+            config=PLOTLY_CONFIG,
+        )
         for summary in shown:
             prefix = f"**{summary.backend.upper()}.** " if len(shown) > 1 else ""
             st.markdown(prefix + _crossover_text(summary) + " " + _agreement_text(summary))

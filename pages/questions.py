@@ -4,7 +4,7 @@ import streamlit as st
 
 import filters
 from filters import images, kernels, timing
-from ui import compute, figures, state, widgets
+from ui import compute, figures, light_figures, state, widgets
 from ui import performance_figures as timing_figures
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -90,7 +90,12 @@ def question_fft(image, kernel, current: state.Demo, name: str) -> None:
     fft_ratio = growth["fft"][large] / growth["fft"][small]
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(timing_figures.growth_bars(growth), width="stretch", key="questions_growth")
+        st.plotly_chart(
+            timing_figures.growth_bars(growth),
+            width="stretch",
+            key="questions_growth",
+            config=figures.PLOTLY_CONFIG,
+        )
     with right:
         st.markdown(
             f"**Does the cost grow with the kernel?** From {small}×{small} to "
@@ -152,10 +157,12 @@ def question_flip(image, image_key: str, kernel, current: state.Demo, name: str)
     )
     corr_minus_conv = emboss.correlation - emboss.convolution
     limit = figures.signed_limit(corr_minus_conv)
+    # Emboss results are signed: shown like every signed result (the sidebar's choice).
+    emboss_limit = max(map(figures.signed_limit, (emboss.convolution, emboss.correlation)))
     image_viewer(
         [
-            figures.Panel("emboss: I ∗ K", emboss.convolution, display="clip"),
-            figures.Panel("emboss: I ⋆ K", emboss.correlation, display="clip"),
+            figures.Panel("emboss: I ∗ K", emboss.convolution, True, limit=emboss_limit),
+            figures.Panel("emboss: I ⋆ K", emboss.correlation, True, limit=emboss_limit),
             figures.Panel("I ⋆ K − I ∗ K", corr_minus_conv, True, limit=limit),
             figures.Panel("2·(I ⋆ A)", predicted, True, limit=limit),
         ],
@@ -216,14 +223,10 @@ def question_point(image, kernel) -> None:
     to_flipped = filters.Difference.between(correlated, kernels.flip(RAMP)).max_abs
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.plotly_chart(
-            figures.kernel_heatmaps(
-                {"impulse δ": impulse, "K": RAMP, "δ ∗ K": convolved, "δ ⋆ K": correlated},
-                columns=4,
-                height=300,
-            ),
-            width="stretch",
+        light_figures.matrices(
+            {"impulse δ": impulse, "K": RAMP, "δ ∗ K": convolved, "δ ⋆ K": correlated},
             key="questions_impulse",
+            columns=4,
         )
     with right:
         st.markdown(

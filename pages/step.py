@@ -5,13 +5,16 @@ import streamlit as st
 
 import filters
 from filters import stepthrough
-from ui import algebra_figures, compute, state, widgets
+from ui import algebra_figures, compute, figures, state, widgets
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 
 ensure_app_frame()
 
 ROW, COL, CHART = "step_row", "step_col", "step_chart"
+#: About how wide the kernel and products grids are drawn (half the page at 1280×720),
+#: so that their printed values fit the cells there and on larger screens.
+GRIDS_WIDTH_PX = 380
 CHANNEL_LABELS = {"grey": "Grey (luma)", "red": "Red", "green": "Green", "blue": "Blue"}
 BOUNDARY_RULES = {
     "reflect": "reflect: the image is mirrored at its edge, edge pixel included "
@@ -96,9 +99,10 @@ def _tex_number(value: float, digits: int = 10) -> str:
 def _operation_column(explanation, result, symbol: str, formula: str) -> None:
     st.latex(formula)
     st.plotly_chart(
-        algebra_figures.step_grids(explanation),
+        algebra_figures.step_grids(explanation, width_px=GRIDS_WIDTH_PX),
         width="stretch",
         key=f"step_grids_{explanation.operation}",
+        config=figures.PLOTLY_CONFIG,
     )
     check = stepthrough.agreement(explanation, result)
     operator = "*" if explanation.operation == "convolve" else r"\star"
@@ -169,6 +173,7 @@ def _workbench() -> None:
         col,
         (int(found.rows[0]), int(found.rows[-1])),
         (int(found.cols[0]), int(found.cols[-1])),
+        signed_display=current.signed,
     )
     st.plotly_chart(
         figure,
@@ -176,12 +181,14 @@ def _workbench() -> None:
         selection_mode="points",
         key=CHART,
         width="stretch",
-        config={"scrollZoom": True},
+        config=figures.PLOTLY_CONFIG | {"scrollZoom": True},
     )
     snap = f" Clicks snap to a grid of step {stride} px; type exact coordinates above." * (
         stride > 1
     )
-    st.caption(f"Click a pixel of either result to explain it; scroll to zoom.{snap}")
+    limit = algebra_figures.signed_results_limit(convolution, correlation)
+    legend = f" Results: {figures.signed_legend(limit, current.signed)}." if limit else ""
+    st.caption(f"Click a pixel of either result to explain it; scroll to zoom.{snap}{legend}")
 
     window_column, window_text = st.columns([1, 2], gap="large")
     with window_column:
@@ -194,6 +201,7 @@ def _workbench() -> None:
             ),
             width="stretch",
             key="step_window",
+            config=figures.PLOTLY_CONFIG,
         )
     with window_text:
         kh, kw = kernel.shape
@@ -219,7 +227,8 @@ def _workbench() -> None:
             explained["convolve"],
             convolution,
             "∗",
-            r"(I * K)[r,c] = \sum_{i,j} K[k_h{-}1{-}i,\ k_w{-}1{-}j]\; W[i,j]",
+            r"\begin{aligned}(I * K)[r,c] &= \sum_{i,j} K'[i,j]\; W[i,j] \\"
+            r"K'[i,j] &= K[k_h{-}1{-}i,\ k_w{-}1{-}j]\end{aligned}",
         )
     with corr_column:
         st.subheader("Correlation: K as given")

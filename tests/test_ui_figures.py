@@ -1,4 +1,4 @@
-"""Plotly figure builders: light image panels with true hover values, kernels, timings."""
+"""Figure pieces: image panels with true hover values; chart titles clear of the mode bar."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from plotly.colors import get_colorscale, sample_colorscale
 
-from filters import images, kernels
+from filters import images
 from ui import figures
 from ui.figures import Panel
 
@@ -120,36 +120,12 @@ def test_png_data_uri_round_trips() -> None:
     np.testing.assert_array_equal(_png_pixels(figures.png_data_uri(picture)), picture)
 
 
-# ---------------------------------------------------------------------------- kernels, timing
+# ---------------------------------------------------------------------------- chart titles
 
 
-def test_kernel_heatmaps_share_one_scale_centred_at_zero() -> None:
-    kernel = kernels.make("emboss")
-    parts = {
-        "K": kernel,
-        "flip(K)": kernels.flip(kernel),
-        "S": kernels.symmetric_part(kernel),
-        "A": kernels.antisymmetric_part(kernel),
-    }
-    spec = _figure_json(figures.kernel_heatmaps(parts))
-    traces = _traces(spec, "heatmap")
-    assert len(traces) == 4
-    assert [a["text"] for a in spec["layout"]["annotations"]] == list(parts)
-    assert [bool(t.get("showscale")) for t in traces] == [True, False, False, False]
-    for trace, values in zip(traces, parts.values(), strict=True):
-        assert trace["zmin"] == -trace["zmax"] == -2.0
-        np.testing.assert_array_equal(_typed_array(trace["z"]), values)
-        assert _typed_array(trace["text"]).shape == values.shape
-
-
-def test_kernel_heatmaps_drop_cell_labels_for_big_kernels() -> None:
-    spec = _figure_json(figures.kernel_heatmaps({"K": np.ones((11, 11)), "L": np.ones((3, 3))}))
-    big, small = _traces(spec, "heatmap")
-    assert big.get("text") is None
-    assert small.get("text") is not None
-
-
-def test_kernel_heatmaps_of_an_all_zero_kernel_still_build() -> None:
-    spec = _figure_json(figures.kernel_heatmaps({"A": np.zeros((3, 3))}))
-    (trace,) = _traces(spec, "heatmap")
-    assert trace["zmax"] == 1.0
+def test_titles_start_below_the_mode_bar() -> None:
+    assert figures.top_margin(1) >= figures.MODEBAR_PX + figures.TITLE_LINE_PX
+    assert figures.top_margin(2) == figures.top_margin(1) + figures.TITLE_LINE_PX
+    title = figures.chart_title("T")
+    assert (title["yref"], title["y"], title["yanchor"]) == ("paper", 1, "bottom")
+    assert figures.PLOTLY_CONFIG["displayModeBar"] == "hover"

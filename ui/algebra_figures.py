@@ -88,8 +88,8 @@ def error_bars(checks: list[Check], *, tolerance: float) -> go.Figure:
         annotation_position="top",
     )
     figure.update_layout(
-        height=80 + 44 * len(checks),
-        margin=dict(l=4, r=190, t=40, b=50),
+        height=figures.top_margin() + 40 + 44 * len(checks),
+        margin=dict(l=4, r=190, t=figures.top_margin(), b=50),
         font=figures.FONT,
         plot_bgcolor="white",
         showlegend=False,
@@ -98,6 +98,8 @@ def error_bars(checks: list[Check], *, tolerance: float) -> go.Figure:
             range=[math.log10(ERROR_FLOOR), math.log10(largest) + 1],
             title="max |lhs − rhs| / max |lhs|   (log scale)",
             tickfont=dict(size=14),
+            dtick=4,  # 10⁻¹⁶, 10⁻¹², ...: few enough to stay level on a narrow chart
+            tickangle=0,
             gridcolor="#e5e5e5",
             exponentformat="power",
         ),
@@ -140,9 +142,9 @@ def error_map(error: np.ndarray, interior: np.ndarray, title: str) -> go.Figure:
         constrain="domain",
     )
     figure.update_layout(
-        title=dict(text=title, font=dict(size=17)),
+        title=figures.chart_title(title),
         height=420,
-        margin=dict(l=4, r=4, t=44, b=4),
+        margin=dict(l=4, r=4, t=figures.top_margin(), b=4),
         font=figures.FONT,
         plot_bgcolor="white",
     )
@@ -159,9 +161,20 @@ def click_stride(shape: tuple[int, int], budget: int = CLICK_BUDGET) -> int:
     return max(1, math.ceil(math.sqrt(shape[0] * shape[1] / budget)))
 
 
-def _image_panel(values: np.ndarray) -> go.Image:
-    signed = figures.looks_signed(values)
-    panel = figures.Panel("", values, signed=signed, display="clip")
+def signed_results_limit(*results: np.ndarray) -> float | None:
+    """The shared ±limit of results shown as signed data, or None when they are not signed."""
+    if not any(figures.looks_signed(values) for values in results):
+        return None
+    return max(figures.signed_limit(values) for values in results)
+
+
+def _image_panel(
+    values: np.ndarray, limit: float | None = None, signed_display: str = "diverging"
+) -> go.Image:
+    """A picture for the picker: clipped, or signed data on ``±limit`` as chosen."""
+    panel = figures.Panel(
+        "", values, signed=limit is not None, limit=limit, signed_display=signed_display
+    )
     return go.Image(source=figures.png_data_uri(figures.panel_rgb(panel)), hoverinfo="skip")
 
 
@@ -200,8 +213,12 @@ def pixel_picker(
     window_cols: tuple[int, int],
     *,
     height: int = 430,
+    signed_display: str = "diverging",
 ) -> tuple[go.Figure, int]:
     """The input plane and both results; clicking a result picks an output pixel.
+
+    Signed results share one ``±limit`` (:func:`signed_results_limit`) and are
+    drawn as ``signed_display`` says: "diverging" colour or grey "relief".
 
     The window under the kernel is outlined on the input (it may reach past the
     image), the chosen pixel on both results. The click targets are a sparse
@@ -216,10 +233,11 @@ def pixel_picker(
         subplot_titles=["Input plane (window outlined)", "Convolution I ∗ K", "Correlation I ⋆ K"],
     )
     figure.add_trace(_image_panel(plane), row=1, col=1)
+    limit = signed_results_limit(convolution, correlation)
     for col_index, (values, name) in enumerate(
         ((convolution, "convolution"), (correlation, "correlation")), start=2
     ):
-        figure.add_trace(_image_panel(values), row=1, col=col_index)
+        figure.add_trace(_image_panel(values, limit, signed_display), row=1, col=col_index)
         figure.add_trace(_click_layer(values.shape[:2], stride, values, name), row=1, col=col_index)
     figure.add_shape(
         type="rect",
@@ -243,7 +261,7 @@ def pixel_picker(
     figure.update_annotations(font=dict(size=17))
     figure.update_layout(
         height=height,
-        margin=dict(l=4, r=4, t=36, b=4),
+        margin=dict(l=4, r=4, t=figures.top_margin(), b=4),
         font=figures.FONT,
         hoverlabel=dict(font_size=15),
         plot_bgcolor="white",
@@ -264,7 +282,15 @@ def _cell_text(values: np.ndarray) -> np.ndarray | None:
     return np.vectorize(lambda v: "0" if v == 0 else f"{v:.2g}")(values)
 
 
-def _grid(values, colorscale, zmin, zmax, name, hover, text_size) -> go.Heatmap:
+def _text_size(text: np.ndarray | None, cell_px: float) -> int:
+    """A font size at which the longest printed value fits its cell (about 0.6 em a character)."""
+    if text is None:
+        return 10
+    longest = max(len(label) for label in text.ravel())
+    return int(np.clip(cell_px / (0.6 * longest + 0.5), 8, 17))
+
+
+def _grid(values, colorscale, zmin, zmax, name, hover, cell_px) -> go.Heatmap:
     text = _cell_text(values)
     return go.Heatmap(
         z=values,
@@ -274,7 +300,7 @@ def _grid(values, colorscale, zmin, zmax, name, hover, text_size) -> go.Heatmap:
         showscale=False,
         text=text,
         texttemplate="%{text}" if text is not None else None,
-        textfont=dict(size=text_size),
+        textfont=dict(size=_text_size(text, cell_px)),
         customdata=hover,
         hovertemplate="%{customdata}<extra>" + name + "</extra>",
         xgap=1,
@@ -369,17 +395,17 @@ def step_grids(
         subplot_titles=[titles[name] for name in panels],
     )
     panel_px = 0.9 * width_px / len(panels)
+    frame = figures.top_margin() + 14  # titles above, a small margin below
     if height is None:
-        height = int(50 + min(420.0, panel_px * kh / kw))
-    cell_px = min((height - 50) / kh, panel_px / kw)
-    text_size = int(np.clip(cell_px / 4.2, 10, 17))
+        height = int(frame + min(420.0, panel_px * kh / kw))
+    cell_px = min((height - frame) / kh, panel_px / kw)
     window_hover = _window_hover(explanation)
     positions = np.indices(kernel.shape)
     plain_hover = np.vectorize(lambda i, j, v: f"[{i}, {j}] = {v:.6g}")
     for index, name in enumerate(panels, start=1):
         if name == "window":
             low, high = window_range
-            trace = _grid(explanation.window, "gray", low, high, "Ĩ", window_hover, text_size)
+            trace = _grid(explanation.window, "gray", low, high, "Ĩ", window_hover, cell_px)
         elif name == "kernel":
             limit = figures.signed_limit(kernel)
             trace = _grid(
@@ -389,7 +415,7 @@ def step_grids(
                 limit,
                 titles["kernel"],
                 plain_hover(*positions, kernel),
-                text_size,
+                cell_px,
             )
         else:
             products = explanation.products
@@ -401,7 +427,7 @@ def step_grids(
                 limit,
                 "products",
                 plain_hover(*positions, products),
-                text_size,
+                cell_px,
             )
         figure.add_trace(trace, row=1, col=index)
         if name in ("window", "products") and explanation.outside.any():
@@ -429,7 +455,7 @@ def step_grids(
     figure.update_annotations(font=dict(size=17))
     figure.update_layout(
         height=height,
-        margin=dict(l=4, r=4, t=36, b=4),
+        margin=dict(l=4, r=4, t=figures.top_margin(), b=4),
         font=figures.FONT,
         hoverlabel=dict(font_size=15),
         plot_bgcolor="white",

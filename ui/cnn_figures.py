@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import FONT
+from ui.figures import FONT, bottom_margin, legend_below, top_margin
 
 # Blue and vermilion from the Okabe–Ito palette: distinct for colour-blind viewers.
 LOSS_COLOUR = "#0072B2"
@@ -93,11 +93,9 @@ def training_curves(
     figure.update_annotations(font=dict(size=17))
     figure.update_layout(
         height=height,
-        margin=dict(l=10, r=10, t=40, b=30),
+        margin=dict(l=10, r=10, t=top_margin(), b=bottom_margin(1)),
         font=FONT,
-        legend=dict(
-            orientation="h", x=1.0, xanchor="right", y=-0.2, yanchor="top", font=dict(size=16)
-        ),
+        legend=legend_below(x=1.0, xanchor="right", size=16),
         hoverlabel=dict(font_size=15),
         plot_bgcolor="white",
     )

@@ -1,11 +1,13 @@
 """Picture panels and the figure pieces shared by the pages.
 
 A :class:`Panel` names an array to show and how (grey or RGB, clipped or
-rescaled, or signed on a diverging map centred at zero). :func:`display_picture`
+rescaled, or signed: on a diverging map centred at zero, or as grey relief with
+zero at mid-grey, the user's choice in the sidebar). :func:`display_picture`
 turns it into 8-bit pixels at display size and :func:`hover_values` into the
 float32 samples that the image viewer (:mod:`ui.image_viewer`) reads out under
 the cursor; both travel to the browser as bytes, never as JSON numbers.
-:func:`kernel_heatmaps` draws small matrices as annotated Plotly heatmaps.
+:data:`PLOTLY_CONFIG`, :func:`top_margin` and :func:`chart_title` keep every
+Plotly chart's titles clear of its mode bar.
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 from PIL import Image
 from plotly.colors import get_colorscale, sample_colorscale
-from plotly.subplots import make_subplots
 
 from filters import images
 from ui.budget import budget
@@ -26,11 +26,25 @@ from ui.budget import budget
 # Perceptually uniform diverging map centred at zero (cmocean "balance"),
 # readable with the common colour-vision deficiencies (blue against red).
 DIVERGING = "balance"
+#: How signed data can be shown: the diverging map, or grey relief (0 at mid-grey).
+SIGNED_DISPLAYS = ("diverging", "relief")
 SEQUENTIAL = "gray"
 FONT = dict(size=16)
 HOVER_BUDGET = 64_000  # numbers per panel sent for hover
 DISPLAY_MAX_SIDE = 768  # pictures larger than this are sent downscaled (hover values are not)
 _LUT_SIZE = 256
+
+#: Plotly's mode bar (zoom, pan, download) sits in a chart's top right corner, 2 px
+#: below the top and 26 px high; titles and legends start below it.
+MODEBAR_PX = 32
+#: Pixels per line of a 17 px title.
+TITLE_LINE_PX = 24
+#: Under a plot: its tick labels and the axis title; then a legend's rows, if any.
+AXIS_BELOW_PX = 64
+LEGEND_ROW_PX = 26
+#: What every Plotly chart is drawn with: the mode bar appears while the pointer is on
+#: the chart, and covers no title then either (see :func:`top_margin`).
+PLOTLY_CONFIG = {"displayModeBar": "hover", "displaylogo": False}
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class Panel:
     signed: bool = False
     display: str = "clip"  # for unsigned data: "clip" to [0, 1] or "rescale" min..max
     limit: float | None = None  # for signed data: the colour range ±limit
+    signed_display: str = "diverging"  # for signed data: "diverging" map or grey "relief"
     key: str | None = None  # identifies the values, so their picture is encoded once
     origin: tuple[int, int] = (0, 0)  # (row, column) of pixel (0, 0) in shared coordinates
 
@@ -69,6 +84,19 @@ def diverging_ramp(stops: int = 11) -> list[str]:
     ]
 
 
+def relief_ramp() -> list[str]:
+    """Grey relief as CSS colours for a legend's gradient: black, mid-grey, white."""
+    return [hex_colour(np.full(3, level)) for level in (0, 128, 255)]
+
+
+def signed_legend(limit: float, signed_display: str) -> str:
+    """What the colours of a signed picture mean, in words, for ``±limit``."""
+    value = f"{limit:.3g}".replace("-", "-\u2060")  # a word joiner: 1e-15 stays on one line
+    if signed_display == "relief":
+        return f"mid-grey = 0, white = +{value}, black = −{value}"
+    return f"pale = 0, red = +{value}, blue = −{value}"
+
+
 def signed_limit(values: np.ndarray) -> float:
     """The symmetric colour range for signed data: max |value| (1 for all zeros)."""
     limit = float(np.max(np.abs(values)))
@@ -87,9 +115,14 @@ def finite_extent(values: np.ndarray) -> tuple[float, float] | None:
 
 
 def panel_rgb(panel: Panel) -> np.ndarray:
-    """The 8-bit picture of a panel: grey, RGB, or the diverging map for signed data."""
+    """The 8-bit picture of a panel: grey, RGB, or signed data as the panel says.
+
+    Signed data is (M, N, 3) on the diverging map, or (M, N) grey relief.
+    """
     if panel.signed:
         limit = panel.limit or signed_limit(panel.values)
+        if panel.signed_display == "relief":
+            return images.signed_to_grey(panel.values, limit)
         return images.signed_to_rgb(panel.values, limit, DIVERGING_LUT)
     return images.to_uint8(panel.values, mode=panel.display)
 
@@ -103,7 +136,7 @@ class Picture:
     """A panel's picture at display size: 8-bit pixels, or indices into a colour map.
 
     ``pixels`` is (h, w, 1) grey or colour-map indices (``indexed``, into
-    :data:`DIVERGING_LUT`) or (h, w, 3) RGB.
+    :data:`DIVERGING_LUT`) or (h, w, 3) RGB. Grey relief is grey.
     """
 
     def __init__(self, pixels: np.ndarray, indexed: bool) -> None:
@@ -126,19 +159,30 @@ def display_picture(panel: Panel) -> Picture:
     Larger pictures are downscaled with a box filter; the viewer stretches them
     back over the true pixel grid, so hover still names true coordinates and
     values. Signed data is placed on the diverging map *before* downscaling, as
-    indices, so neighbouring values are averaged rather than their colours.
+    indices, so neighbouring values are averaged rather than their colours (grey
+    relief likewise: its grey levels are those indices).
     Pictures of panels with a ``key`` are kept in the memory budget, so an
     unchanged panel is not made again.
     """
     if panel.key is None:
         return _picture(panel)
-    cache_key = ("picture", panel.key, panel.signed, panel.display, panel.limit)
+    cache_key = (
+        "picture",
+        panel.key,
+        panel.signed,
+        panel.display,
+        panel.limit,
+        panel.signed_display if panel.signed else None,
+    )
     return budget().get_or_compute(cache_key, lambda: _picture(panel))
 
 
 def _picture(panel: Panel) -> Picture:
     if panel.signed:
         limit = panel.limit or signed_limit(panel.values)
+        if panel.signed_display == "relief":
+            plane = images.signed_to_grey(panel.values, limit)
+            return Picture(_downscaled(plane)[:, :, None], indexed=False)
         plane = images.signed_to_index(panel.values, limit, len(DIVERGING_LUT))
         return Picture(_downscaled(plane)[:, :, None], indexed=True)
     pixels = images.to_uint8(panel.values, mode=panel.display)
@@ -163,62 +207,47 @@ def hover_values(panel: Panel) -> tuple[np.ndarray, int]:
     return sampled.reshape(*sampled.shape[:2], channels), stride
 
 
-def _annotation_text(kernel: np.ndarray) -> np.ndarray | None:
-    if max(kernel.shape) > 9:
-        return None
-    digits = 3 if max(kernel.shape) <= 3 else 2
-    return np.vectorize(lambda v: f"{v:.{digits}g}")(kernel)
+def top_margin(title_lines: int = 1, line_px: int = TITLE_LINE_PX) -> int:
+    """A chart's top margin: ``title_lines`` lines of title below the mode bar.
+
+    Subplot titles and titles placed by :func:`chart_title` sit just above the
+    plot area, so with this margin they start below :data:`MODEBAR_PX`.
+    """
+    return MODEBAR_PX + title_lines * line_px + 6
 
 
-def kernel_heatmaps(
-    kernels: dict[str, np.ndarray], *, columns: int = 2, height: int = 560
-) -> go.Figure:
-    """Annotated heatmaps of kernels on one shared diverging scale centred at zero."""
-    names = list(kernels)
-    rows = math.ceil(len(names) / columns)
-    limit = max(signed_limit(kernel) for kernel in kernels.values())
-    figure = make_subplots(
-        rows=rows, cols=columns, subplot_titles=names, horizontal_spacing=0.06, vertical_spacing=0.1
+def bottom_margin(legend_rows: int = 0) -> int:
+    """A chart's bottom margin: the x axis's labels and title, then ``legend_rows`` of legend."""
+    return AXIS_BELOW_PX + legend_rows * LEGEND_ROW_PX + 6
+
+
+def legend_below(*, x: float = 0.0, xanchor: str = "left", size: int = 15) -> dict:
+    """A horizontal legend at the chart's foot, under the x axis (see :func:`bottom_margin`).
+
+    Placed in pixels from the bottom rather than as a fraction of the plot's height,
+    so it never climbs onto the axis title when the plot is short.
+    """
+    return dict(
+        orientation="h",
+        yref="container",
+        y=0,
+        yanchor="bottom",
+        x=x,
+        xanchor=xanchor,
+        font=dict(size=size),
     )
-    for index, name in enumerate(names):
-        kernel = kernels[name]
-        text = _annotation_text(kernel)
-        figure.add_trace(
-            go.Heatmap(
-                z=kernel,
-                zmin=-limit,
-                zmax=limit,
-                colorscale=DIVERGING,
-                showscale=index == 0,
-                colorbar=dict(thickness=14, tickfont=dict(size=13)),
-                text=text,
-                texttemplate="%{text}" if text is not None else None,
-                textfont=dict(size=14 if max(kernel.shape) <= 7 else 11),
-                hovertemplate="row %{y}, col %{x}<br>%{z:.6g}<extra>" + name + "</extra>",
-                xgap=1,
-                ygap=1,
-            ),
-            row=index // columns + 1,
-            col=index % columns + 1,
-        )
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    figure.update_yaxes(
-        showticklabels=False,
-        showgrid=False,
-        zeroline=False,
-        autorange="reversed",
-        constrain="domain",
+
+
+def chart_title(text: str, *, size: int = 17) -> dict:
+    """A figure title just above the plot area, left-aligned (use with :func:`top_margin`)."""
+    return dict(
+        text=text,
+        font=dict(size=size),
+        x=0,
+        xref="paper",
+        xanchor="left",
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        pad=dict(b=8),
     )
-    for index in range(len(names)):
-        suffix = "" if index == 0 else str(index + 1)
-        figure.update_yaxes(
-            scaleanchor=f"x{suffix}",
-            scaleratio=1,
-            row=index // columns + 1,
-            col=index % columns + 1,
-        )
-    figure.update_annotations(font=dict(size=17))
-    figure.update_layout(
-        height=height, margin=dict(l=4, r=4, t=36, b=4), font=FONT, plot_bgcolor="white"
-    )
-    return figure

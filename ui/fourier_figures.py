@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from filters.fourier import HALF_POWER, ResponseLevels
-from ui.figures import FONT
+from ui.figures import FONT, bottom_margin, chart_title, legend_below, top_margin
 
 # Perceptually uniform, readable by colour-blind viewers, dark = 0.
 SEQUENTIAL = "viridis"
@@ -22,16 +22,17 @@ _TITLE_FONT = dict(size=17)
 _AXIS_FONT = dict(size=14)
 
 
-def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
+def _layout(figure: go.Figure, title: str, height: int, legend_rows: int = 2) -> go.Figure:
+    """Title, fonts and grid; a legend of up to ``legend_rows`` rows under the x axis."""
     figure.update_layout(
         height=height,
-        margin=dict(l=8, r=8, t=44, b=8),
+        margin=dict(l=8, r=8, t=top_margin(), b=bottom_margin(legend_rows)),
         showlegend=True,
         font=FONT,
-        title=dict(text=title, font=_TITLE_FONT),
+        title=chart_title(title, size=_TITLE_FONT["size"]),
         plot_bgcolor="white",
         hoverlabel=dict(font_size=15),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0.0),
+        legend=legend_below(size=_AXIS_FONT["size"] + 1),
     )
     figure.update_xaxes(tickfont=_AXIS_FONT, gridcolor="#e5e5e5", zerolinecolor="#bbbbbb")
     figure.update_yaxes(tickfont=_AXIS_FONT, gridcolor="#e5e5e5", zerolinecolor="#bbbbbb")
@@ -71,7 +72,7 @@ def response_heatmap(
             hovertemplate="v %{x:.3f}, u %{y:.3f} cycles/px<br>|H| %{z:.4g}<extra></extra>",
         )
     )
-    _layout(figure, "|H(u, v)|: gain at each frequency", height)
+    _layout(figure, "|H(u, v)|: gain at each frequency", height, legend_rows=0)
     figure.update_xaxes(title="v: horizontal frequency (cycles/pixel)", constrain="domain")
     figure.update_yaxes(
         title="u: vertical frequency",
@@ -243,7 +244,7 @@ def psnr_curve(
             xanchor="right",
             yanchor="bottom",
         )
-    _layout(figure, "PSNR against the original, for each K", height)
+    _layout(figure, "PSNR against the original, for each K", height, legend_rows=1)
     figure.update_xaxes(
         title="K (noise-to-signal ratio, log scale)", type="log", dtick=1, exponentformat="power"
     )

@@ -9,7 +9,8 @@ milliseconds in the browser.
 * **One binary message.** Python sends ``bytes``: a small JSON header followed by
   each panel's picture as raw 8-bit pixels (display size, at most
   :data:`ui.figures.DISPLAY_MAX_SIDE` on the long side; signed data as indices
-  into the diverging map, which the browser applies) and its values as float32
+  into the diverging map, which the browser applies, or as grey relief) and its
+  values as float32
   for the hover read-out (every pixel up to :data:`ui.figures.HOVER_BUDGET`
   numbers per panel, then every n-th row and column, which the read-out says).
 * **Linked views.** Every viewer with the same ``group`` shares one view (centre
@@ -18,6 +19,9 @@ milliseconds in the browser.
   pixel in all of them and lists every panel's value there, under its panel.
 * **Pixels stay pixels.** Zoomed in beyond two screen pixels per picture pixel,
   pictures are drawn without smoothing.
+* **Signed data the user's way.** Signed panels follow the sidebar's choice
+  (:attr:`ui.state.Demo.signed`): the diverging map, or grey relief with zero at
+  mid-grey; the legend under each says which.
 * Panels may have different sizes (``output="full"`` or ``"valid"``); a panel's
   ``origin`` places its pixel (0, 0) in the shared coordinates, so corresponding
   pixels line up.
@@ -42,7 +46,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from ui import figures
+from ui import figures, state
 from ui.budget import budget
 from ui.light_figures import RAMP_CSS
 
@@ -60,6 +64,14 @@ def _fmt(value: float) -> str:
 
 def _scale_note(panel: figures.Panel) -> dict[str, Any]:
     """What the colours mean: a ramp with its end values, or a sentence."""
+    if panel.signed and panel.signed_display == "relief":
+        limit = panel.limit or figures.signed_limit(panel.values)
+        text = figures.signed_legend(limit, "relief")
+        return {
+            "ramp": figures.relief_ramp(),
+            "ticks": [_fmt(-limit), "0", _fmt(limit)],
+            "text": text + ("; luma of R, G, B" if panel.values.ndim == 3 else ""),
+        }
     if panel.signed:
         limit = panel.limit or figures.signed_limit(panel.values)
         return {
@@ -239,18 +251,23 @@ _CSS = (
   display: grid;
   gap: 1rem;
 }
+/* Each panel's title, picture and legend sit on rows shared with its neighbours
+   (subgrid), so a title that wraps onto two lines keeps every picture level. */
 .iv-panel {
   margin: 0;
   min-width: 0;
+  display: grid;
+  grid-row: span 3;
+  grid-template-rows: subgrid;
+  row-gap: 0;
 }
 .iv-title {
   font-weight: 600;
-  font-size: 1.05rem;
+  font-size: clamp(0.9rem, 0.55rem + 0.9vw, 1.05rem);
   text-align: center;
   margin-bottom: 0.25rem;
-  white-space: nowrap;
-  overflow: hidden;
-  text-overflow: ellipsis;
+  align-self: end;
+  overflow-wrap: anywhere;
 }
 .iv canvas {
   display: block;
@@ -750,6 +767,12 @@ def _cached_payload(
     )
 
 
+def chosen_signed_display() -> str:
+    """How the user chose to see signed data (the sidebar's "Show signed results")."""
+    demo = st.session_state.get(state.DEMO)
+    return getattr(demo, "signed", "diverging")
+
+
 def image_viewer(
     panels: list[figures.Panel],
     *,
@@ -758,6 +781,7 @@ def image_viewer(
     row: str | None = None,
     max_height: int = 440,
     hint: bool = True,
+    signed_display: str | None = None,
 ) -> None:
     """Show ``panels`` side by side, linked with every viewer of the same ``group``.
 
@@ -769,12 +793,23 @@ def image_viewer(
     ``hint`` shows how to zoom, pan and read values under the panels until the
     pointer is over a picture.
 
+    Signed panels are drawn as ``signed_display`` says ("diverging" or
+    "relief"); by default as the user chose in the sidebar.
+
     Panels with a ``key`` are encoded once: a rerun with the same panel keys
     sends the same bytes without encoding anything again.
     """
+    shown = signed_display or chosen_signed_display()
+    panels = [
+        dataclasses.replace(panel, signed_display=shown)
+        if panel.signed and panel.signed_display != shown
+        else panel
+        for panel in panels
+    ]
     if all(panel.key is not None for panel in panels):
         identity = "|".join(
             f"{panel.key}:{panel.title}:{panel.signed}:{panel.display}:{panel.limit}:{panel.origin}"
+            f":{panel.signed_display}"
             for panel in panels
         )
         payload = _cached_payload(identity, panels, group, max_height, row, hint)

@@ -49,7 +49,17 @@ _CSS = (
   display: grid;
   gap: 1rem 1.2rem;
 }
+/* Each matrix's title and grid sit on rows shared with its neighbours (subgrid): a
+   title that wraps onto two lines keeps every grid level. */
+.lf-mat {
+  display: grid;
+  grid-row: span 2;
+  grid-template-rows: subgrid;
+  row-gap: 0;
+  min-width: 0;
+}
 .lf-mat-title {
+  align-self: end;
   text-align: center;
   font-weight: 600;
   font-size: 1.05rem;
@@ -58,7 +68,9 @@ _CSS = (
 .lf-grid {
   display: grid;
   gap: 2px;
+  width: 100%;
   margin: 0 auto;
+  container-type: inline-size;
 }
 .lf-cell {
   aspect-ratio: 1;
@@ -142,18 +154,24 @@ function drawMatrices(root, data) {
   const wrap = el("div", "lf-mats");
   wrap.style.gridTemplateColumns = `repeat(${data.columns}, minmax(0, 1fr))`;
   for (const m of data.matrices) {
-    const box = el("div");
+    const box = el("div", "lf-mat");
     box.append(el("div", "lf-mat-title", m.name));
     const grid = el("div", "lf-grid");
     const side = Math.max(m.rows, m.cols);
     grid.style.gridTemplateColumns = `repeat(${m.cols}, minmax(0, 1fr))`;
-    grid.style.maxWidth = `${Math.min(100, (m.cols / side) * 100)}%`;
-    grid.style.fontSize = side <= 3 ? "1.05rem" : side <= 5 ? "0.95rem" : "0.8rem";
+    // Cells of at most 4.5rem; a small kernel in a wide column stays a small grid.
+    grid.style.maxWidth = `min(${Math.min(100, (m.cols / side) * 100)}%, ${4.5 * m.cols}rem)`;
+    // Every label fits its cell: its font shrinks with the cell (cqi: the grid's width),
+    // about 0.6em per character and 0.5em of margin, never above the size for its side.
+    const base = side <= 3 ? "1.05rem" : side <= 5 ? "0.95rem" : "0.8rem";
+    const cellWidth = `(100cqi - ${2 * (m.cols - 1)}px) / ${m.cols}`;
     // One picture for assistive technology, named with its values row by row.
     grid.setAttribute("role", "img");
     grid.setAttribute("aria-label", matrixLabel(m));
     m.cells.forEach((cell, i) => {
       const node = el("div", "lf-cell", cell.text);
+      const ems = (0.6 * Math.max(1, cell.text.length) + 0.5).toFixed(2);
+      node.style.fontSize = `min(${base}, calc(${cellWidth} / ${ems}))`;
       node.style.background = cell.colour;
       node.style.color = cell.dark ? "#ffffff" : "#000000";
       node.title = `${m.name}: row ${Math.floor(i / m.cols)}, column ${i % m.cols} = ${cell.exact}`;

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from filters.timing import METHOD_LABELS, Measurement, SweepSummary
+from ui.figures import bottom_margin, chart_title, legend_below, top_margin
 
 # Okabe–Ito colours (distinct under the common colour-vision deficiencies), and a
 # marker shape per method so that no series depends on colour alone.
@@ -96,12 +97,16 @@ def sweep_figure(summaries: list[SweepSummary], *, height: int = 560) -> go.Figu
         tickfont=dict(size=15),
         gridcolor="#e5e5e5",
     )
+    # Crossover labels stand on the plot's top edge: the title goes one line higher.
+    labels = any(summary.crossover is not None for summary in summaries)
+    title = chart_title(f"Time against {first.sweep} size · {first.fixed}", size=19)
+    title["pad"] = dict(b=8 + 26 * labels)
     figure.update_layout(
         height=height,
         font=FONT,
-        title=dict(text=f"Time against {first.sweep} size · {first.fixed}", font=dict(size=19)),
-        legend=dict(orientation="h", yanchor="top", y=-0.17, x=0, font=dict(size=15)),
-        margin=dict(l=10, r=10, t=60, b=10),
+        title=title,
+        legend=legend_below(),
+        margin=dict(l=10, r=10, t=top_margin(1 + labels, line_px=28), b=bottom_margin(3)),
         plot_bgcolor="white",
         hoverlabel=dict(font_size=15),
     )
@@ -241,8 +246,9 @@ def growth_bars(growth: dict[str, dict[int, float]], *, height: int = 360) -> go
             gridcolor="#e5e5e5",
         ),
         xaxis=dict(tickfont=dict(size=17)),
-        legend=dict(orientation="h", y=1.12, x=0, font=dict(size=15)),
-        margin=dict(l=10, r=10, t=40, b=10),
+        # Above the plot, left, under the mode bar (the legend's height is a title line's).
+        legend=dict(orientation="h", y=1, yanchor="bottom", x=0, font=dict(size=15)),
+        margin=dict(l=10, r=10, t=top_margin(), b=10),
         plot_bgcolor="white",
     )
     return figure

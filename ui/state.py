@@ -33,6 +33,7 @@ BACKENDS = ("auto", "cpu", "gpu")
 DTYPES = ("float64", "float32")
 COLOURS = ("colour", "grey")
 DISPLAYS = ("clip", "rescale")
+SIGNED_DISPLAYS = ("diverging", "relief")  # signed data: diverging colour map, or grey relief
 PREVIEW_SIZES = (256, 384, 512, 768, 1024, 0)  # long side in pixels; 0 = full resolution
 DEFAULT_PREVIEW = 512
 
@@ -69,6 +70,7 @@ class Demo:
     display: str = "clip"
     image: str | None = None  # the content name of an uploaded image (ui.uploads)
     mode: str = "workbench"  # or "present": the presentation layout
+    signed: str = "diverging"  # signed data as a diverging colour map, or "relief" (grey)
 
     def kernel(self) -> np.ndarray:
         """The kernel this demo stands for."""
@@ -93,7 +95,17 @@ def to_query(demo: Demo) -> dict[str, str]:
     """Query parameters for ``demo``: only what differs from the defaults."""
     default = Demo()
     query: dict[str, str] = {}
-    for name in ("sample", "boundary", "output", "backend", "dtype", "colour", "display", "mode"):
+    for name in (
+        "sample",
+        "boundary",
+        "output",
+        "backend",
+        "dtype",
+        "colour",
+        "display",
+        "mode",
+        "signed",
+    ):
         if getattr(demo, name) != getattr(default, name):
             query[name] = getattr(demo, name)
     if demo.preview != default.preview:
@@ -343,6 +355,7 @@ def from_query(
         demo,
         image=_image_name(query, warnings),
         mode=_choice(query, "mode", MODES, default.mode, warnings),
+        signed=_choice(query, "signed", SIGNED_DISPLAYS, default.signed, warnings),
     )
     if "kernel" in query:
         values = _explicit_kernel(query["kernel"], warnings)

@@ -339,8 +339,26 @@ def options(current: state.Demo) -> state.Demo:
         key="display",
         format_func=lambda d: "clip to [0, 1]" if d == "clip" else "rescale min..max",
     )
+    signed = st.radio(
+        "Show signed results",
+        state.SIGNED_DISPLAYS,
+        index=state.SIGNED_DISPLAYS.index(current.signed),
+        horizontal=True,
+        key="signed",
+        format_func=lambda s: "diverging colour" if s == "diverging" else "grey relief",
+        help="Emboss, Sobel and differences have negative values. Diverging colour: red "
+        "above 0, blue below. Grey relief: mid-grey = 0, white = +limit, black = −limit, "
+        "the classic emboss picture (colour results by their luma). Kernels keep the "
+        "diverging colours.",
+    )
     return replace(
-        current, boundary=boundary, output=output, backend=backend, dtype=dtype, display=display
+        current,
+        boundary=boundary,
+        output=output,
+        backend=backend,
+        dtype=dtype,
+        display=display,
+        signed=signed,
     )
 
 
@@ -432,9 +450,10 @@ def action_button(where, label: str, *, key: str, action, args=(), **options) ->
 
 
 def _actions() -> None:
-    columns = st.columns(5)
+    # A row that wraps: in a narrow column, buttons move to a second line, labels stay whole.
+    row = st.container(horizontal=True, gap="small")
     action_button(
-        columns[0],
+        row,
         "Normalise",
         key="normalise",
         action=_normalise,
@@ -442,21 +461,21 @@ def _actions() -> None:
         help="Divide by the sum so the kernel keeps brightness (sum 1).",
     )
     action_button(
-        columns[1],
+        row,
         "Flip 180°",
         key="flip",
         action=lambda: _apply_kernel(kernels.flip(demo().kernel())),
         width="stretch",
     )
     action_button(
-        columns[2],
+        row,
         "Transpose",
         key="transpose",
         action=lambda: _apply_kernel(demo().kernel().T.copy()),
         width="stretch",
     )
     action_button(
-        columns[3],
+        row,
         "Randomise",
         key="randomise",
         action=_random_asymmetric,
@@ -464,7 +483,7 @@ def _actions() -> None:
         help="A random asymmetric kernel of the current size.",
     )
     action_button(
-        columns[4],
+        row,
         "Reset",
         key="reset",
         action=lambda: _apply_preset(kernels.DEFAULT_PRESET, {}),
