@@ -250,6 +250,13 @@ _CSS = (
 .iv-grid, .iv-readout {
   display: grid;
   gap: 1rem;
+  grid-template-columns: repeat(var(--iv-columns, 1), minmax(0, 1fr));
+}
+/* Phones: one picture a row, at the full width of the screen. */
+@media (max-width: 640px) {
+  .iv-grid, .iv-readout {
+    grid-template-columns: minmax(0, 1fr);
+  }
 }
 /* Each panel's title, picture and legend sit on rows shared with its neighbours
    (subgrid), so a title that wraps onto two lines keeps every picture level. */
@@ -379,8 +386,8 @@ function el(tag, cls, text) {
 function build(inst, header) {
   const n = header.panels.length;
   inst.grid.replaceChildren();
-  inst.grid.style.gridTemplateColumns = `repeat(${n}, minmax(0, 1fr))`;
-  inst.readout.style.gridTemplateColumns = `repeat(${n}, minmax(0, 1fr))`;
+  inst.grid.style.setProperty("--iv-columns", String(n));
+  inst.readout.style.setProperty("--iv-columns", String(n));
   inst.cells = header.panels.map((p, i) => {
     const figure = el("figure", "iv-panel");
     figure.dataset.ivPanel = String(i);

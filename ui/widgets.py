@@ -370,7 +370,7 @@ _KERNEL_MESSAGE = "kernel_message"
 _ACTION_RAN = "action_ran_"  # + a button's key: its callback ran for this click
 
 
-def _rerun() -> None:
+def rerun() -> None:
     """Rerun the enclosing fragment, or the whole page when there is none."""
     try:
         st.rerun(scope="fragment")
@@ -446,7 +446,7 @@ def action_button(where, label: str, *, key: str, action, args=(), **options) ->
     clicked = where.button(label, key=key, on_click=_ran, args=(key, action, args), **options)
     if clicked and not st.session_state.pop(ran_key, False):
         action(*args)
-        _rerun()
+        rerun()
 
 
 def _actions() -> None:
@@ -490,6 +490,60 @@ def _actions() -> None:
         width="stretch",
         help="Back to the classic 5×5 Gaussian /273.",
     )
+
+
+def _quick_index(current: state.Demo) -> int | None:
+    """Which quick pick the demo shows (None for any other kernel)."""
+    for index, (preset, params) in enumerate(QUICK_KERNELS.values()):
+        if current.preset == preset and (preset == "random" or current.params == params):
+            return index
+    return None
+
+
+def _apply_key(action: str) -> bool:
+    """Apply a keyboard key's action (ui.present.KEYS) to the demo; whether it was one."""
+    names = list(QUICK_KERNELS)
+    if action in ("next", "previous"):
+        index = _quick_index(demo())
+        step = 1 if action == "next" else -1
+        start = -1 if index is None and step == 1 else (0 if index is None else index)
+        _quick(names[(start + step) % len(names)])
+    elif action == "flip":
+        _apply_kernel(kernels.flip(demo().kernel()))
+    elif action == "transpose":
+        _apply_kernel(demo().kernel().T.copy())
+    elif action == "gaussian":
+        _apply_preset(kernels.DEFAULT_PRESET, {})
+    else:
+        return False
+    return True
+
+
+def on_key(key: str) -> None:
+    """Callback of the keyboard component ``key``: apply the key pressed, before the run."""
+    state_value = st.session_state.get(key)
+    action = state_value.get("key") if isinstance(state_value, dict) else None
+    if action and _apply_key(action):
+        st.session_state[f"{_ACTION_RAN}{key}"] = True
+
+
+def keyboard_action(key: str, action: str | None) -> None:
+    """Apply a key the callback could not (a session with no callbacks yet), and redraw."""
+    ran = st.session_state.pop(f"{_ACTION_RAN}{key}", False)
+    if action and not ran and _apply_key(action):
+        rerun()
+
+
+def presentation_toggle(current: state.Demo) -> state.Demo:
+    """Sidebar: the presentation layout (large type, results first, keys on screen)."""
+    present = st.toggle(
+        "Presentation mode",
+        value=current.mode == "present",
+        key="presentation_mode",
+        help="For a projector: large type, the four pictures first, keyboard keys and a "
+        "QR code of the link. The link keeps it (mode=present).",
+    )
+    return replace(current, mode="present" if present else "workbench")
 
 
 def quick_picks() -> None:
@@ -578,7 +632,7 @@ def _grid_tab(kernel: np.ndarray, version: int) -> None:
     )
     if (rows, cols) != kernel.shape:
         _apply_kernel(_resized(kernel, int(rows), int(cols)))
-        _rerun()
+        rerun()
     frame = pd.DataFrame(kernel, columns=[str(c) for c in range(kernel.shape[1])])
     edited = st.data_editor(frame, key=f"grid_{version}", hide_index=False, width="stretch")
     values = edited.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -606,7 +660,7 @@ def _text_tab(kernel: np.ndarray, version: int) -> None:
             plain_text.error(f"{str(exc).rstrip('.')}. The previous kernel is still in use.")
         else:
             _apply_kernel(parsed)
-            _rerun()
+            rerun()
 
 
 def _draw_tab(kernel: np.ndarray) -> None:
@@ -649,7 +703,7 @@ def _upload_tab(version: int) -> None:
             plain_text.error(f"{str(exc).rstrip('.')}. The previous kernel is still in use.")
         else:
             _apply_kernel(loaded, f"Loaded a {loaded.shape[0]}×{loaded.shape[1]} kernel.")
-            _rerun()
+            rerun()
 
 
 #: Session-state key of the kernel editor's open tab (its label).
