@@ -117,5 +117,5 @@ def test_a_request_to_another_host_is_refused_and_recorded(context: Any, app_url
     )
     assert failed
     assert outside_requests(context) == ["fetch https://example.com/font.woff2"]
-    with pytest.raises(AssertionError, match="example.com"):
+    with pytest.raises(AssertionError, match=r"example\.com"):
         assert_offline(context)
