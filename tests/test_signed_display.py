@@ -6,6 +6,8 @@ use it, and the sidebar choice on the Compare page and in shared links.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,18 @@ def test_a_link_with_relief_opens_compare_in_relief_and_keeps_it_in_the_url() ->
     assert not any(entry["picture"]["indexed"] for entry in panels(at))
     restored, warnings = state.from_query(dict(at.query_params))
     assert restored.signed == "relief" and not warnings
+
+
+def test_png_downloads_of_signed_results_follow_the_choice():
+    from PIL import Image
+
+    from ui import exports
+
+    values = np.linspace(-1, 1, 48).reshape(6, 8)
+    relief = np.asarray(Image.open(io.BytesIO(exports.result_png(values, "clip", "relief"))))
+    diverging = np.asarray(Image.open(io.BytesIO(exports.result_png(values, "clip"))))
+    grey = relief if relief.ndim == 2 else relief[..., 0]
+    if relief.ndim == 3:
+        assert (relief[..., 0] == relief[..., 1]).all() and (relief[..., 1] == relief[..., 2]).all()
+    assert grey.min() == 0 and grey.max() == 255
+    assert diverging.ndim == 3 and not (diverging[..., 0] == diverging[..., 2]).all()

@@ -57,10 +57,11 @@ def kernel_csv(kernel: np.ndarray) -> str:
     return "\n".join(",".join(repr(float(v)) for v in row) for row in kernel) + "\n"
 
 
-def result_png(values: np.ndarray, display: str) -> bytes:
-    """The result as the panel shows it: 8-bit, or the diverging map for signed data."""
+def result_png(values: np.ndarray, display: str, signed_display: str = "diverging") -> bytes:
+    """The result as the panel shows it: 8-bit, or signed data as the page shows it
+    (the diverging map, or grey relief)."""
     signed = figures.looks_signed(values)
-    panel = figures.Panel("", values, signed=signed, display=display)
+    panel = figures.Panel("", values, signed=signed, display=display, signed_display=signed_display)
     return images.encode_png(figures.panel_rgb(panel))
 
 
@@ -116,7 +117,7 @@ def download_files(
     suffix = f"_mean{result.scale}x{result.scale}" if result.scale > 1 else ""
     files = []
     for name, values in arrays.items():
-        png_key = f"{result_key}|{name}|png|{demo.display}"
+        png_key = f"{result_key}|{name}|png|{demo.display}|{demo.signed}"
         npy_key = f"{result_key}|{name}|npy|{dtype.name}"
         files += [
             DownloadFile(
@@ -125,7 +126,7 @@ def download_files(
                 "image/png",
                 f"download_{name}_png",
                 png_key,
-                _kept(png_key, functools.partial(result_png, values, demo.display)),
+                _kept(png_key, functools.partial(result_png, values, demo.display, demo.signed)),
             ),
             DownloadFile(
                 "NPY",
