@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import filters
 from filters import kernels, stepthrough
+from ui import figures
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 NUMBER = r"(-?[\d.]+(?: \\times 10\^\{-?\d+\})?)"
@@ -179,7 +180,7 @@ def test_clicking_a_result_sets_row_and_column():
         box = picker.bounding_box()
         # The figure's middle column is the convolution panel, whose image fills the
         # height below the titles: aim at a quarter of the way down, halfway across.
-        top = 36  # the figure's top margin, for the panel titles
+        top = figures.top_margin()  # the figure's top margin: mode bar, panel titles
         x = box["x"] + box["width"] / 2
         y = box["y"] + top + (box["height"] - top - 4) / 4
         page.mouse.move(x, y)
