@@ -87,6 +87,7 @@ def share_url(demo: state.Demo) -> str:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def qr_png(url: str) -> bytes:
     """A QR code of ``url`` as a PNG (dark on white, a quiet zone of four modules)."""
     buffer = io.BytesIO()

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from filters import FiltersError, backends, kernels, samples
+from filters import FiltersError, backends, images, kernels, samples
 from ui import compute, state, uploads
 from ui import text as plain_text
 from ui.kernel_canvas import MAX_KERNEL_SIDE, kernel_canvas
 
 MAX_KERNEL_FILE_BYTES = 200_000
+THUMBNAIL_SIDE = 160  # long side of the gallery's pictures, in pixels
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif"]
 
 BOUNDARY_LABELS = {
@@ -108,14 +109,20 @@ _SOURCE_GONE = "image_source_gone"  # a message to show once: the upload is no l
 _SHARED_IMAGE = "shared_image"  # the content name of an upload a link named, while shown
 
 
+@compute.kept
+def _thumbnail(name: str) -> bytes:
+    """A sample as a small PNG for the gallery, encoded once per process."""
+    picture = images.resize_long_side(compute.sample(name), THUMBNAIL_SIDE)
+    return images.encode_png(images.to_uint8(picture))
+
+
 def _thumbnails() -> None:
     names = samples.sample_names()
     columns = st.columns(3)
     for index, name in enumerate(names):
-        picture = compute.sample(name)
         with columns[index % 3]:
             st.image(
-                np.clip(picture, 0, 1),
+                _thumbnail(name),
                 caption=samples.SAMPLES[name].label,
                 width="stretch",
                 alt=f"Sample image: {samples.SAMPLES[name].label}",
