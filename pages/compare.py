@@ -129,7 +129,9 @@ def _workbench() -> None:
     if not np.array_equal(edited, kernel):
         widgets.rerun()
     widgets.sync_url(widgets.demo())
-    with st.expander("Share this state", expanded=presenting):
+    # The link and its QR code are drawn only when asked for (or on a projector):
+    # every rerun of thirty students' pages would otherwise pay for them.
+    if presenting or st.toggle("Share this state: link and QR code", key="share_open"):
         present.share(widgets.demo())
 
     st.subheader("Differences")

@@ -30,7 +30,6 @@ COMPONENTS = [
     "kernel_heatmaps",
     "keyboard",
     "results",
-    "share_link",
     "timing",
 ]
 RESULT_TITLES = ["Convolution", "Correlation", "FFT"]

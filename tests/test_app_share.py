@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.test_app_compare import (
     _png,
+    component_keys,
     open_small,
     pictures,
     shown,
@@ -50,3 +51,13 @@ def test_a_malformed_image_name_is_refused_with_a_warning():
     (warning,) = [w for w in values(at.warning) if "image=" in w]
     assert "not the name of an uploaded image" in warning
     assert "Grace Hopper" in sidebar_text(at)
+
+
+def test_the_link_and_its_qr_code_are_drawn_when_asked_for():
+    at = open_small()
+    assert "share_link" not in component_keys(at)
+    assert not [e for e in at.main if type(e).__name__ == "Image"]
+    shown(at.toggle(key="share_open").set_value(True).run())
+    assert "share_link" in component_keys(at)
+    (qr,) = [e for e in at.main if type(e).__name__ == "Image"]
+    assert "Scan to open this state" in str(qr.proto)
