@@ -23,7 +23,11 @@ pages = [
     st.Page("pages/fourier.py", title="Fourier domain", icon=":material/waves:"),
     st.Page("pages/algebra.py", title="Algebra", icon=":material/function:"),
     st.Page("pages/cnn.py", title="CNN", icon=":material/neurology:"),
+    st.Page("pages/layers.py", title="CNN layers", icon=":material/layers:"),
     st.Page("pages/step.py", title="Step through", icon=":material/search:"),
+    st.Page("pages/slide.py", title="Slide", icon=":material/animation:"),
+    st.Page("pages/onedim.py", title="One dimension", icon=":material/show_chart:"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/quiz:"),
     st.Page("pages/performance.py", title="Performance", icon=":material/timer:"),
     st.Page("pages/questions.py", title="Questions", icon=":material/help:"),
 ]

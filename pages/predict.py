@@ -1,0 +1,9 @@
+"""Predict, then reveal (being built)."""
+
+import streamlit as st
+
+from ui.frame import ensure_app_frame
+
+ensure_app_frame()
+
+st.title("Predict, then reveal")
