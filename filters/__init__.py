@@ -24,6 +24,7 @@ from ._compare import (
     fft_tolerance,
 )
 from ._core import (
+    ALIGNMENTS,
     BOUNDARIES,
     OUTPUTS,
     ImageSpectrum,
@@ -39,6 +40,7 @@ from ._errors import FiltersError, ImageLoadError, KernelParseError
 from .backends import describe_backend, get_backend, gpu_status
 
 __all__ = [
+    "ALIGNMENTS",
     "BOUNDARIES",
     "OUTPUTS",
     "Comparison",

@@ -205,9 +205,9 @@ class Comparison:
         if self.even_kernel:
             lines.append(
                 "This kernel has an even side, so it has no centre pixel: 'same' output "
-                "keeps full[(k−1)//2 :], like scipy.signal.convolve2d, MATLAB conv2 and "
-                "OpenCV's filter2D; scipy.ndimage.convolve and scipy.signal.correlate2d "
-                "centre one pixel differently."
+                "keeps full[(k−1)//2 :], like scipy.signal.convolve2d and OpenCV's "
+                "filter2D; MATLAB's conv2 and imfilter, scipy.ndimage.convolve and "
+                "scipy.signal.correlate2d start one pixel later (align='matlab')."
             )
         return lines
 

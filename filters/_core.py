@@ -29,6 +29,7 @@ from ._errors import FiltersError
 from .backends import Backend, get_backend
 
 __all__ = [
+    "ALIGNMENTS",
     "BOUNDARIES",
     "OUTPUTS",
     "ImageSpectrum",
@@ -50,6 +51,11 @@ BOUNDARIES: dict[str, str] = {
     "wrap": "wrap",
 }
 OUTPUTS = ("full", "same", "valid")
+#: Where ``output="same"`` starts for a kernel side ``k``: ``"scipy"`` keeps
+#: ``full[(k - 1) // 2 :]`` (scipy.signal.convolve2d), ``"matlab"`` keeps
+#: ``full[k // 2 :]`` (MATLAB conv2, filter2 and imfilter). They differ, by one
+#: pixel, only along even kernel sides.
+ALIGNMENTS = ("scipy", "matlab")
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 METHODS = ("auto", "direct", "separable", "fft")
 
@@ -138,6 +144,7 @@ class _Plan:
     kernel_shape: tuple[int, int]
     boundary: str
     output: str
+    align: str
     cval: float
     dtype: np.dtype
     pad_rows: tuple[int, int]
@@ -156,29 +163,30 @@ class _Plan:
         return (ph - kh + 1, pw - kw + 1, *self.image_shape[2:])
 
 
-def _output_rows(length: int, k: int, output: str) -> tuple[int, int]:
+def _output_rows(length: int, k: int, output: str, align: str = "scipy") -> tuple[int, int]:
     """The half-open range of ``full`` indices that ``output`` keeps along one axis."""
     if output == "full":
         return 0, length + k - 1
     if output == "same":
-        start = (k - 1) // 2
+        start = k // 2 if align == "matlab" else (k - 1) // 2
         return start, start + length
     return k - 1, length
 
 
-def _padding(length: int, k: int, output: str) -> tuple[int, int]:
+def _padding(length: int, k: int, output: str, align: str = "scipy") -> tuple[int, int]:
     """How far to extend one axis so that ``output`` is the valid convolution.
 
     ``full[y]`` needs ``Ĩ[y - k + 1 .. y]``; keeping ``full[start:stop]`` thus
     needs ``Ĩ[start - k + 1 .. stop - 1]``.
     """
-    start, stop = _output_rows(length, k, output)
+    start, stop = _output_rows(length, k, output, align)
     return k - 1 - start, stop - length
 
 
-def _plan(image_shape, kernel_shape, boundary, output, cval, dtype) -> _Plan:
+def _plan(image_shape, kernel_shape, boundary, output, cval, dtype, align="scipy") -> _Plan:
     boundary = _check_choice(boundary, "boundary", tuple(BOUNDARIES))
     output = _check_choice(output, "output", OUTPUTS)
+    align = _check_choice(align, "align", ALIGNMENTS)
     cval = _check_cval(cval)
     dtype = _check_dtype(dtype)
     (h, w), (kh, kw) = image_shape[:2], kernel_shape
@@ -192,10 +200,11 @@ def _plan(image_shape, kernel_shape, boundary, output, cval, dtype) -> _Plan:
         kernel_shape=(kh, kw),
         boundary=boundary,
         output=output,
+        align=align,
         cval=cval,
         dtype=dtype,
-        pad_rows=_padding(h, kh, output),
-        pad_cols=_padding(w, kw, output),
+        pad_rows=_padding(h, kh, output, align),
+        pad_cols=_padding(w, kw, output, align),
     )
 
 
@@ -223,10 +232,10 @@ def _extend(image, plan: _Plan, backend: Backend):
     return backend.xp.pad(image, widths, mode=mode)
 
 
-def _prepare(image, kernel, boundary, output, cval, dtype, backend):
+def _prepare(image, kernel, boundary, output, cval, dtype, backend, align="scipy"):
     image = _check_image(image)
     kernel = _check_kernel(kernel)
-    plan = _plan(image.shape, kernel.shape, boundary, output, cval, dtype)
+    plan = _plan(image.shape, kernel.shape, boundary, output, cval, dtype, align)
     chosen = backend if isinstance(backend, Backend) else get_backend(backend)
     return image, kernel, plan, chosen
 
@@ -287,8 +296,12 @@ def _ndimage_convolve_valid(padded, kernel: np.ndarray, backend: Backend):
     return full[kh // 2 : kh // 2 + rows, kw // 2 : kw // 2 + cols]
 
 
-def _filter_direct(image, kernel, convolution, boundary, output, cval, dtype, backend, method):
-    image, kernel, plan, backend = _prepare(image, kernel, boundary, output, cval, dtype, backend)
+def _filter_direct(
+    image, kernel, convolution, boundary, output, cval, dtype, backend, method, align="scipy"
+):
+    image, kernel, plan, backend = _prepare(
+        image, kernel, boundary, output, cval, dtype, backend, align
+    )
     extended = _extend(backend.asarray(image.astype(plan.dtype, copy=False)), plan, backend)
     result = _direct_valid(extended, _oriented(kernel, convolution), backend, method)
     return np.ascontiguousarray(backend.to_host(result), dtype=plan.dtype)
@@ -312,7 +325,7 @@ class ImageSpectrum:
     ----------
     image : (H, W[, C]) array_like
     kernel_shape : (kh, kw) tuple of int
-    boundary, output, cval, dtype, backend
+    boundary, output, cval, dtype, backend, align
         As for :func:`fft_convolve`.
 
     Notes
@@ -347,6 +360,7 @@ class ImageSpectrum:
         cval=0.0,
         dtype=np.float64,
         backend="auto",
+        align="scipy",
     ):
         image = _check_image(image)
         try:
@@ -357,7 +371,7 @@ class ImageSpectrum:
             ) from None
         if kh < 1 or kw < 1:
             raise FiltersError(f"kernel_shape sides must be at least 1; got {(kh, kw)}.")
-        self.plan = _plan(image.shape, (kh, kw), boundary, output, cval, dtype)
+        self.plan = _plan(image.shape, (kh, kw), boundary, output, cval, dtype, align)
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend)
         device_image = self.backend.asarray(image.astype(self.plan.dtype, copy=False))
         extended = _extend(device_image, self.plan, self.backend)
@@ -438,7 +452,7 @@ class ImageSpectrum:
         )
 
 
-def _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backend):
+def _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backend, align="scipy"):
     kernel = _check_kernel(kernel)
     spectrum = ImageSpectrum(
         image,
@@ -448,6 +462,7 @@ def _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backe
         cval=cval,
         dtype=dtype,
         backend=backend,
+        align=align,
     )
     return spectrum.filter(kernel, convolution=convolution)
 
@@ -473,14 +488,21 @@ _SHARED_DOC = """
         ``wrap`` = c d | a b c d | a b (MATLAB "circular").
     output : {"same", "full", "valid"}
         ``full`` is (H + kh - 1, W + kw - 1), ``same`` is (H, W) centred like
-        scipy.signal.convolve2d and MATLAB conv2, ``valid`` is
-        (H - kh + 1, W - kw + 1) and needs a kernel no larger than the image.
+        scipy.signal.convolve2d, ``valid`` is (H - kh + 1, W - kw + 1) and needs
+        a kernel no larger than the image.
     cval : float
         The value outside the image when ``boundary="constant"``.
     dtype : {numpy.float64, numpy.float32}
         Precision of the computation and of the result.
     backend : {"auto", "cpu", "gpu"}
         ``auto`` uses CuPy when a CUDA device answers, else NumPy/SciPy.
+    align : {"scipy", "matlab"}
+        Where ``same`` output starts along an even kernel side (odd sides have a
+        centre and both agree). ``"scipy"`` keeps ``full[(k - 1) // 2 :]``, like
+        scipy.signal.convolve2d; ``"matlab"`` keeps ``full[k // 2 :]``, one pixel
+        later, like MATLAB's conv2, filter2 and imfilter: MATLAB's
+        ``conv([-1 2 3 -2 0 1 2], [2 4 -1 1], 'same')`` is ``[15 5 -9 7 6 7 -1]``.
+        ``full`` and ``valid`` do not depend on it.
 
     Returns
     -------
@@ -516,9 +538,19 @@ def _document(summary: str, notes: str, seealso: str):
     "fft_convolve, correlate, scipy.signal.convolve2d, scipy.ndimage.convolve",
 )
 def convolve(
-    image, kernel, *, boundary="reflect", output="same", cval=0.0, dtype=np.float64, backend="auto"
+    image,
+    kernel,
+    *,
+    boundary="reflect",
+    output="same",
+    cval=0.0,
+    dtype=np.float64,
+    backend="auto",
+    align="scipy",
 ) -> np.ndarray:
-    return _filter_direct(image, kernel, True, boundary, output, cval, dtype, backend, "auto")
+    return _filter_direct(
+        image, kernel, True, boundary, output, cval, dtype, backend, "auto", align
+    )
 
 
 @_document(
@@ -535,9 +567,19 @@ def convolve(
     "fft_correlate, convolve, scipy.ndimage.correlate, scipy.signal.correlate2d",
 )
 def correlate(
-    image, kernel, *, boundary="reflect", output="same", cval=0.0, dtype=np.float64, backend="auto"
+    image,
+    kernel,
+    *,
+    boundary="reflect",
+    output="same",
+    cval=0.0,
+    dtype=np.float64,
+    backend="auto",
+    align="scipy",
 ) -> np.ndarray:
-    return _filter_direct(image, kernel, False, boundary, output, cval, dtype, backend, "auto")
+    return _filter_direct(
+        image, kernel, False, boundary, output, cval, dtype, backend, "auto", align
+    )
 
 
 @_document(
@@ -551,9 +593,17 @@ def correlate(
     "convolve, ImageSpectrum, scipy.signal.fftconvolve",
 )
 def fft_convolve(
-    image, kernel, *, boundary="reflect", output="same", cval=0.0, dtype=np.float64, backend="auto"
+    image,
+    kernel,
+    *,
+    boundary="reflect",
+    output="same",
+    cval=0.0,
+    dtype=np.float64,
+    backend="auto",
+    align="scipy",
 ) -> np.ndarray:
-    return _filter_fft(image, kernel, True, boundary, output, cval, dtype, backend)
+    return _filter_fft(image, kernel, True, boundary, output, cval, dtype, backend, align)
 
 
 @_document(
@@ -564,9 +614,17 @@ def fft_convolve(
     "correlate, ImageSpectrum",
 )
 def fft_correlate(
-    image, kernel, *, boundary="reflect", output="same", cval=0.0, dtype=np.float64, backend="auto"
+    image,
+    kernel,
+    *,
+    boundary="reflect",
+    output="same",
+    cval=0.0,
+    dtype=np.float64,
+    backend="auto",
+    align="scipy",
 ) -> np.ndarray:
-    return _filter_fft(image, kernel, False, boundary, output, cval, dtype, backend)
+    return _filter_fft(image, kernel, False, boundary, output, cval, dtype, backend, align)
 
 
 # ----------------------------------------------------------------------------
@@ -620,6 +678,7 @@ def filter2d(
     cval=0.0,
     dtype=np.float64,
     backend="auto",
+    align="scipy",
 ) -> np.ndarray:
     """Convolve or correlate with a chosen method; ``auto`` picks the fastest route.
 
@@ -631,7 +690,7 @@ def filter2d(
         and needs a rank-1 kernel; ``fft`` goes through the convolution theorem;
         ``auto`` takes the cheapest by :func:`estimate_seconds`. All give the same
         result up to rounding.
-    image, kernel, boundary, output, cval, dtype, backend
+    image, kernel, boundary, output, cval, dtype, backend, align
         As for :func:`convolve`.
     """
     operation = _check_choice(operation, "operation", ("convolve", "correlate"))
@@ -640,7 +699,9 @@ def filter2d(
     if method == "auto":
         method = choose_method(_check_image(image).shape, kernel)
     if method == "fft":
-        return _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backend)
+        return _filter_fft(
+            image, kernel, convolution, boundary, output, cval, dtype, backend, align
+        )
     return _filter_direct(
-        image, kernel, convolution, boundary, output, cval, dtype, backend, method
+        image, kernel, convolution, boundary, output, cval, dtype, backend, method, align
     )

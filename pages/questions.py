@@ -1,10 +1,10 @@
-"""Questions: a guided tour of the three questions, each answered live on the current image."""
+"""Questions: a guided tour of four questions, each answered live on the current image."""
 
 import streamlit as st
 
 import filters
 from filters import images, kernels, timing
-from ui import compute, figures, light_figures, state, widgets
+from ui import compute, conventions, figures, light_figures, state, widgets
 from ui import performance_figures as timing_figures
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -19,7 +19,7 @@ EMBOSS = kernels.make("emboss")
 RAMP = kernels.parse("1 2 3; 4 5 6; 7 8 9")  # every weight distinct: a flip is visible
 TINY_OPTIONS = dict(boundary="constant", output="full")
 
-st.title("Three questions, answered on your image")
+st.title("Four questions, answered on your image")
 st.markdown(
     f"Every number below is measured now, on the current image shrunk to at most "
     f"{SMALL_SIDE} px, with the current kernel and options from the sidebar. "
@@ -262,3 +262,7 @@ with guarded("preparing the questions"):
     st.divider()
     with guarded("answering question 3"):
         question_point(small, kernel)
+    st.divider()
+    with guarded("answering question 4"):
+        st.header("4 · Is this 'same' the same as MATLAB's, OpenCV's, PyTorch's?")
+        conventions.section(kernel.shape)

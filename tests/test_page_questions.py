@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import filters
-from filters import images, kernels
+from filters import conventions, images, kernels
 from ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -48,9 +48,9 @@ def embossed() -> AppTest:
     return at.button(key="quick_Emboss").click().run()
 
 
-def test_page_renders_three_questions_with_formulas_and_links(page):
+def test_page_renders_four_questions_with_formulas_and_links(page):
     assert_clean(page)
-    assert [h.value[0] for h in page.header] == ["1", "2", "3"]
+    assert [h.value[0] for h in page.header] == ["1", "2", "3", "4"]
     formulas = " ".join(latex.value for latex in page.latex)
     assert r"\mathcal{F}\{I * K\}" in formulas and r"\operatorname{flip}(K)" in formulas
     links = [link.proto.page for link in page.get("page_link")]
@@ -114,3 +114,17 @@ def test_a_kernel_too_wide_for_valid_output_shows_errors_and_the_rest_still_work
     assert len(at.error) == 2  # questions 1 and 2 filter with output='valid'
     assert all("valid" in error.value for error in at.error)
     assert "max |I∗K − K∗I|" in metrics(at)  # question 3 uses full output
+
+
+def test_question_four_shows_the_conventions_table_checked_live(page):
+    (table,) = page.dataframe
+    frame = table.value
+    assert len(frame) == len(conventions.CONVENTIONS)
+    assert set(frame["Library"]) == {"SciPy ndimage", "SciPy signal", "MATLAB", "OpenCV", "PyTorch"}
+    matlab = frame[frame["Call"] == "conv2(I, K, 'same')"].iloc[0]
+    assert "align='matlab'" in matlab["Even sides: equals"]
+    text = " ".join(markdown.value for markdown in page.markdown)
+    # The default 5×5 Gaussian and a 4×4 kernel, both checked now.
+    assert "for a 5×5 kernel on a random 9×10 image: every SciPy row holds" in text
+    assert "for a 4×4 kernel on a random 9×10 image: every SciPy row holds" in text
+    assert "[15 5 -9 7 6 7 -1]" in text

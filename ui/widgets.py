@@ -42,7 +42,7 @@ BOUNDARY_HELP = """How the image continues past its edges (the image is `a b c d
 | wrap | `b c d │ a b c d │ a b c` | 'circular' | BORDER_WRAP |
 """
 OUTPUT_LABELS = {
-    "same": "same · H×W, centred like conv2",
+    "same": "same · H×W, centred like SciPy convolve2d",
     "full": "full · (H+kh−1)×(W+kw−1)",
     "valid": "valid · (H−kh+1)×(W−kw+1)",
 }
