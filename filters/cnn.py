@@ -13,6 +13,22 @@ Notation: ``x`` is a 2-D input of shape ``(H, W)``; the layer's filter ``w`` has
 The patch matrix ``A`` (im2col) has one row per output pixel holding the ``kh × kw``
 input patch under the filter, so the layer is ``A @ w.ravel() + b`` and every
 quantity below is a small matrix product.
+
+Layer arithmetic. :func:`conv2d` and :func:`conv_transpose2d` are the multi-channel
+layers of the frameworks, with their arguments (stride, padding, dilation, groups,
+output_padding) and PyTorch's weight layouts, computed with the package's own
+correlation: ``x`` is ``(N, C_in, H, W)`` (or unbatched ``(C_in, H, W)``), and each
+output channel is the sum over its group's input channels of one correlation each.
+Along one axis of size ``H``, with kernel side ``k``, stride ``s``, padding ``p``,
+dilation ``d`` and output padding ``a``:
+
+- conv2d gives ``(H + 2p - d(k - 1) - 1) // s + 1`` cells;
+- conv_transpose2d gives ``(H - 1) s - 2p + d(k - 1) + a + 1`` and is the adjoint
+  of conv2d with the same arguments.
+
+:func:`conv2d_output_size`, :func:`conv_transpose2d_output_size`,
+:func:`same_padding`, :func:`receptive_cells` and :func:`channel_terms` take these
+layers apart for teaching.
 """
 
 from __future__ import annotations
@@ -32,12 +48,19 @@ __all__ = [
     "MAX_PATCH_VALUES",
     "MAX_STEPS",
     "OPTIMIZERS",
+    "PADDING_MODES",
     "Conditioning",
     "FlipCheck",
     "LeastSquaresResult",
+    "ReceptiveCells",
     "TrainingResult",
+    "channel_terms",
     "check_flip",
     "conditioning",
+    "conv2d",
+    "conv2d_output_size",
+    "conv_transpose2d",
+    "conv_transpose2d_output_size",
     "correlation_layer",
     "distances",
     "gradients",
@@ -45,6 +68,8 @@ __all__ = [
     "make_target",
     "patch_matrix",
     "prepare_input",
+    "receptive_cells",
+    "same_padding",
     "train",
     "white_noise",
 ]
@@ -696,3 +721,660 @@ def distances(history, kernel) -> tuple[np.ndarray, np.ndarray]:
     to_flip = np.max(np.abs(history - kernel[::-1, ::-1]), axis=(1, 2))
     to_kernel = np.max(np.abs(history - kernel), axis=(1, 2))
     return to_flip, to_kernel
+
+
+# ----------------------------------------------------------------------------
+# Layer arithmetic: conv2d and conv_transpose2d
+# ----------------------------------------------------------------------------
+
+#: The padding strings :func:`conv2d` accepts (PyTorch's).
+PADDING_MODES = ("valid", "same")
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _pair(value, name: str, *, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each at least ``minimum``, as a pair."""
+    if _is_integer(value):
+        values = (int(value), int(value))
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(_is_integer(side) for side in value)
+    ):
+        values = (int(value[0]), int(value[1]))
+    else:
+        raise FiltersError(f"{name} must be an integer or a pair of integers; got {value!r}.")
+    if min(values) < minimum:
+        raise FiltersError(f"{name} must be at least {minimum} on each axis; got {value!r}.")
+    return values
+
+
+def _stride_and_dilation(stride, dilation) -> tuple[tuple[int, int], tuple[int, int]]:
+    return _pair(stride, "stride", minimum=1), _pair(dilation, "dilation", minimum=1)
+
+
+def _span(kernel: int, dilation: int) -> int:
+    """Rows (or columns) a kernel side covers once dilated: ``d (k - 1) + 1``."""
+    return dilation * (kernel - 1) + 1
+
+
+def same_padding(kernel: int, dilation: int = 1) -> tuple[int, int]:
+    """Zeros before and after one axis that keep its size (``padding="same"``, stride 1).
+
+    Parameters
+    ----------
+    kernel : int
+        The kernel's side ``k`` on this axis, at least 1.
+    dilation : int, optional
+        ``d``, at least 1.
+
+    Returns
+    -------
+    (before, after) : tuple of int
+        The total ``d (k - 1)`` split as PyTorch does: ``before = total // 2`` and
+        ``after`` the rest, so an odd total puts its extra zero after (at the bottom or
+        right). ONNX's ``auto_pad="SAME_UPPER"`` places it the same way.
+    """
+    kernel = _axis_int(kernel, "kernel", minimum=1)
+    dilation = _axis_int(dilation, "dilation", minimum=1)
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def _resolved_padding(padding, kernel_hw, stride, dilation) -> tuple[tuple[int, int], ...]:
+    """``((top, bottom), (left, right))`` zeros for conv2d's ``padding`` argument."""
+    if isinstance(padding, str):
+        if padding not in PADDING_MODES:
+            raise FiltersError(
+                f"padding must be an integer, a pair of integers, 'valid' or 'same'; "
+                f"got {padding!r}."
+            )
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if any(step != 1 for step in stride):
+            raise FiltersError(
+                f"padding='same' needs stride 1 (as in PyTorch); got stride {stride}."
+            )
+        return tuple(same_padding(k, d) for k, d in zip(kernel_hw, dilation, strict=True))
+    rows, cols = _pair(padding, "padding", minimum=0)
+    return (rows, rows), (cols, cols)
+
+
+def _conv_side(size: int, kernel: int, stride: int, pads: tuple[int, int], dilation: int) -> int:
+    return (size + pads[0] + pads[1] - _span(kernel, dilation)) // stride + 1
+
+
+def _transpose_side(size, kernel, stride, padding, output_padding, dilation) -> int:
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def _axis_int(value, name: str, *, minimum: int) -> int:
+    """One axis's integer argument, at least ``minimum``."""
+    if not _is_integer(value):
+        raise FiltersError(f"{name} must be an integer; got {value!r}.")
+    if value < minimum:
+        raise FiltersError(f"{name} must be at least {minimum}; got {value!r}.")
+    return int(value)
+
+
+def conv2d_output_size(size, kernel, stride=1, padding=0, dilation=1) -> int:
+    """Length of a conv2d output along one axis.
+
+    Parameters
+    ----------
+    size : int
+        The input's side ``H`` (or ``W``), at least 1.
+    kernel : int
+        The kernel's side ``k``, at least 1.
+    stride : int, optional
+        ``s``, at least 1.
+    padding : int or {"valid", "same"}, optional
+        ``p`` zeros on both ends (≥ 0); "valid" is 0 and "same" keeps ``size``
+        (stride 1 only; see :func:`same_padding`).
+    dilation : int, optional
+        ``d``, at least 1.
+
+    Returns
+    -------
+    int
+        :math:`\\lfloor (H + 2p - d(k - 1) - 1) / s \\rfloor + 1`.
+
+    Raises
+    ------
+    FiltersError
+        When an argument is out of range or the output would be empty (the dilated
+        kernel is longer than the padded input).
+    """
+    size = _axis_int(size, "size", minimum=1)
+    kernel = _axis_int(kernel, "kernel", minimum=1)
+    stride = _axis_int(stride, "stride", minimum=1)
+    dilation = _axis_int(dilation, "dilation", minimum=1)
+    if isinstance(padding, str):
+        pads = _resolved_padding(padding, (kernel,), (stride,), (dilation,))[0]
+    else:
+        pads = (_axis_int(padding, "padding", minimum=0),) * 2
+    side = _conv_side(size, kernel, stride, pads, dilation)
+    if side < 1:
+        raise FiltersError(
+            f"The kernel spans {_span(kernel, dilation)} cells (size {kernel}, dilation "
+            f"{dilation}) but the padded input has only {size + sum(pads)} (size {size}, "
+            f"padding {pads[0]} + {pads[1]}): the output would be empty."
+        )
+    return side
+
+
+def conv_transpose2d_output_size(
+    size, kernel, stride=1, padding=0, output_padding=0, dilation=1
+) -> int:
+    """Length of a conv_transpose2d output along one axis.
+
+    Parameters
+    ----------
+    size : int
+        The input's side ``H`` (or ``W``), at least 1.
+    kernel : int
+        The kernel's side ``k``, at least 1.
+    stride, padding, output_padding, dilation : int, optional
+        ``s ≥ 1``, ``p ≥ 0``, ``0 ≤ a < max(s, d)``, ``d ≥ 1``.
+
+    Returns
+    -------
+    int
+        :math:`(H - 1) s - 2p + d(k - 1) + a + 1`, the size of the conv2d input
+        that the same arguments map to ``H`` (``a`` picks among the sizes a stride
+        rounds to the same output).
+
+    Raises
+    ------
+    FiltersError
+        When an argument is out of range or the output would be empty (the padding
+        crops everything).
+    """
+    size = _axis_int(size, "size", minimum=1)
+    kernel = _axis_int(kernel, "kernel", minimum=1)
+    values = {
+        "stride": _axis_int(stride, "stride", minimum=1),
+        "padding": _axis_int(padding, "padding", minimum=0),
+        "output_padding": _axis_int(output_padding, "output_padding", minimum=0),
+        "dilation": _axis_int(dilation, "dilation", minimum=1),
+    }
+    _check_output_padding((values["output_padding"],), (values["stride"],), (values["dilation"],))
+    side = _transpose_side(size, kernel, *values.values())
+    if side < 1:
+        raise FiltersError(
+            f"padding {values['padding']} crops the whole output of a transposed convolution "
+            f"of size {size} with a kernel of size {kernel}: the output would be empty."
+        )
+    return side
+
+
+def _check_output_padding(output_padding, stride, dilation) -> None:
+    for axis, (extra, s, d) in enumerate(zip(output_padding, stride, dilation, strict=True)):
+        if extra >= max(s, d):
+            raise FiltersError(
+                f"output_padding must be smaller than the stride or the dilation on each axis "
+                f"(as in PyTorch); got {extra} with stride {s} and dilation {d} on axis {axis}."
+            )
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """A validated layer call: batched input, weights, bias and the geometry."""
+
+    x: np.ndarray  # (N, C_in, H, W)
+    w: np.ndarray
+    bias: np.ndarray | None
+    batched: bool
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+    pads: tuple[tuple[int, int], tuple[int, int]]  # zeros conv2d adds (crop when negative)
+    output_shape: tuple[int, int]
+
+    @property
+    def in_per_group(self) -> int:
+        return self.x.shape[1] // self.groups
+
+
+def _layer_arrays(x, w, bias, groups, transposed: bool):
+    x = _core._real_finite_array(x, "x")
+    if x.ndim not in (3, 4):
+        raise FiltersError(
+            f"x must be (N, C_in, H, W) or (C_in, H, W); got {x.ndim}-D with shape {x.shape}."
+        )
+    batched = x.ndim == 4
+    x = np.asarray(x if batched else x[None], dtype=np.float64)
+    w = _core._real_finite_array(w, "w")
+    layout = "(C_in, C_out/groups, kh, kw)" if transposed else "(C_out, C_in/groups, kh, kw)"
+    if w.ndim != 4:
+        raise FiltersError(f"w must be 4-D {layout}; got {w.ndim}-D with shape {w.shape}.")
+    w = np.asarray(w, dtype=np.float64)
+    if not _is_integer(groups) or groups < 1:
+        raise FiltersError(f"groups must be an integer ≥ 1; got {groups!r}.")
+    groups = int(groups)
+    in_channels = x.shape[1]
+    if in_channels % groups:
+        raise FiltersError(
+            f"groups ({groups}) must divide the input channels C_in = {in_channels}."
+        )
+    if transposed:
+        if w.shape[0] != in_channels:
+            raise FiltersError(
+                f"w has {w.shape[0]} input channels (w.shape[0]) but x has C_in = "
+                f"{in_channels}; w must be {layout}."
+            )
+        out_channels = w.shape[1] * groups
+    else:
+        if w.shape[1] * groups != in_channels:
+            raise FiltersError(
+                f"w takes {w.shape[1]} channels per group (w.shape[1]) × groups {groups} = "
+                f"{w.shape[1] * groups}, but x has C_in = {in_channels}; w must be {layout}."
+            )
+        out_channels = w.shape[0]
+        if out_channels % groups:
+            raise FiltersError(
+                f"groups ({groups}) must divide the output channels C_out = {out_channels} "
+                "(w.shape[0])."
+            )
+    if bias is not None:
+        bias = _core._real_finite_array(bias, "bias")
+        if bias.shape != (out_channels,):
+            raise FiltersError(
+                f"bias must have shape (C_out,) = ({out_channels},); got {bias.shape}."
+            )
+        bias = np.asarray(bias, dtype=np.float64)
+    return x, w, bias, batched, groups
+
+
+def _conv_layer(x, w, bias, stride, padding, dilation, groups) -> _Layer:
+    x, w, bias, batched, groups = _layer_arrays(x, w, bias, groups, transposed=False)
+    stride, dilation = _stride_and_dilation(stride, dilation)
+    pads = _resolved_padding(padding, w.shape[2:], stride, dilation)
+    sides = []
+    for axis, name in enumerate(("height", "width")):
+        size, kernel = x.shape[2 + axis], w.shape[2 + axis]
+        side = _conv_side(size, kernel, stride[axis], pads[axis], dilation[axis])
+        if side < 1:
+            raise FiltersError(
+                f"The kernel spans {_span(kernel, dilation[axis])} {name} cells (w side "
+                f"{kernel}, dilation {dilation[axis]}) but x padded has only "
+                f"{size + sum(pads[axis])} (x {name} {size}, padding {pads[axis][0]} + "
+                f"{pads[axis][1]}): the output would be empty."
+            )
+        sides.append(side)
+    return _Layer(x, w, bias, batched, stride, dilation, groups, pads, tuple(sides))
+
+
+def _transpose_layer(x, w, bias, stride, padding, output_padding, dilation, groups) -> _Layer:
+    x, w, bias, batched, groups = _layer_arrays(x, w, bias, groups, transposed=True)
+    stride, dilation = _stride_and_dilation(stride, dilation)
+    if isinstance(padding, str):
+        raise FiltersError(
+            f"padding must be an integer or a pair of integers for a transposed convolution; "
+            f"got {padding!r}."
+        )
+    padding = _pair(padding, "padding", minimum=0)
+    output_padding = _pair(output_padding, "output_padding", minimum=0)
+    _check_output_padding(output_padding, stride, dilation)
+    sides, pads = [], []
+    for axis, name in enumerate(("height", "width")):
+        size, kernel = x.shape[2 + axis], w.shape[2 + axis]
+        args = (stride[axis], padding[axis], output_padding[axis], dilation[axis])
+        side = _transpose_side(size, kernel, *args)
+        if side < 1:
+            raise FiltersError(
+                f"padding {padding[axis]} crops the whole {name} of the output (x {name} "
+                f"{size}, w side {kernel}): the output would be empty."
+            )
+        sides.append(side)
+        # Zeros around the stretched input so that the valid convolution is the output.
+        before = dilation[axis] * (kernel - 1) - padding[axis]
+        pads.append((before, before + output_padding[axis]))
+    return _Layer(x, w, bias, batched, stride, dilation, groups, tuple(pads), tuple(sides))
+
+
+def _dilated(kernel: np.ndarray, dilation: tuple[int, int]) -> np.ndarray:
+    """The kernel with ``d - 1`` zeros between neighbouring taps."""
+    kh, kw = kernel.shape
+    spread = np.zeros((_span(kh, dilation[0]), _span(kw, dilation[1])))
+    spread[:: dilation[0], :: dilation[1]] = kernel
+    return spread
+
+
+def _padded_or_cropped(planes: np.ndarray, pads) -> np.ndarray:
+    """Zeros added to (or cells cut from, where negative) the two leading axes."""
+    crop = tuple(
+        slice(max(-before, 0), size - max(-after, 0))
+        for size, (before, after) in zip(planes.shape[:2], pads, strict=True)
+    )
+    widths = [(max(before, 0), max(after, 0)) for before, after in pads]
+    widths += [(0, 0)] * (planes.ndim - 2)
+    return np.pad(planes[crop], widths)
+
+
+def _conv_planes(layer: _Layer) -> np.ndarray:
+    """Each input channel zero-padded, batch last: (C_in, H + pads, W + pads, N)."""
+    planes = layer.x.transpose(2, 3, 1, 0)  # (H, W, C_in, N)
+    padded = _padded_or_cropped(planes, layer.pads)
+    return np.ascontiguousarray(padded.transpose(2, 0, 1, 3))
+
+
+def _transpose_planes(layer: _Layer) -> np.ndarray:
+    """Each input channel stretched (``s - 1`` zeros between samples), then padded or cropped."""
+    n, channels, h, w = layer.x.shape
+    (sh, sw) = layer.stride
+    stretched = np.zeros(((h - 1) * sh + 1, (w - 1) * sw + 1, channels, n))
+    stretched[::sh, ::sw] = layer.x.transpose(2, 3, 1, 0)
+    padded = _padded_or_cropped(stretched, layer.pads)
+    return np.ascontiguousarray(padded.transpose(2, 0, 1, 3))
+
+
+def _terms(layer: _Layer, planes: np.ndarray, out_channel: int, transposed: bool) -> np.ndarray:
+    """Per input channel of ``out_channel``'s group, its share of the output: (N, C_g, H', W')."""
+    rows, cols = layer.output_shape
+    out_per_group = layer.w.shape[1] if transposed else layer.w.shape[0] // layer.groups
+    group, within = divmod(out_channel, out_per_group)
+    first = group * layer.in_per_group
+    terms = np.empty((layer.x.shape[0], layer.in_per_group, rows, cols))
+    options = dict(boundary="constant", output="valid", backend="cpu")
+    for j in range(layer.in_per_group):
+        if transposed:
+            # Correlation with the flipped, channel-swapped kernel: a true convolution.
+            kernel = _dilated(layer.w[first + j, within], layer.dilation)
+            share = _core.convolve(planes[first + j], kernel, **options)
+        else:
+            kernel = _dilated(layer.w[out_channel, j], layer.dilation)
+            share = _core.correlate(planes[first + j], kernel, **options)
+            share = share[:: layer.stride[0], :: layer.stride[1]]
+        terms[:, j] = share[:rows, :cols].transpose(2, 0, 1)
+    return terms
+
+
+def _out_channels(layer: _Layer, transposed: bool) -> int:
+    return layer.w.shape[1] * layer.groups if transposed else layer.w.shape[0]
+
+
+def _apply(layer: _Layer, transposed: bool) -> np.ndarray:
+    planes = _transpose_planes(layer) if transposed else _conv_planes(layer)
+    channels = _out_channels(layer, transposed)
+    out = np.empty((layer.x.shape[0], channels, *layer.output_shape))
+    for channel in range(channels):
+        out[:, channel] = _terms(layer, planes, channel, transposed).sum(axis=1)
+    if layer.bias is not None:
+        out += layer.bias[None, :, None, None]
+    return out if layer.batched else out[0]
+
+
+def conv2d(x, w, bias=None, *, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
+    """A 2-D convolution layer as deep-learning frameworks define it (a cross-correlation).
+
+    Parameters
+    ----------
+    x : (N, C_in, H, W) or (C_in, H, W) array_like
+        The input, real and finite.
+    w : (C_out, C_in / groups, kh, kw) array_like
+        The filters, PyTorch's layout; ``C_out`` a multiple of ``groups``.
+    bias : (C_out,) array_like, optional
+        Added to every cell of each output channel.
+    stride : int or (int, int), optional
+        Step ``s`` between the windows, ≥ 1.
+    padding : int, (int, int), "valid" or "same", optional
+        ``p`` zeros on both sides of each axis; "valid" is 0; "same" keeps (H, W)
+        and needs stride 1, with an odd total ``d (k - 1)`` putting its extra zero at
+        the bottom or right (PyTorch's placement and ONNX's ``SAME_UPPER``; see
+        :func:`same_padding`).
+    dilation : int or (int, int), optional
+        Spacing ``d`` between the kernel's taps, ≥ 1.
+    groups : int, optional
+        Input and output channels are split into ``groups`` blocks; each output
+        channel sees only its block's ``C_in / groups`` input channels.
+
+    Returns
+    -------
+    (N, C_out, H', W') or (C_out, H', W') ndarray of float64
+        Unbatched when ``x`` is, with
+        :math:`H' = \\lfloor (H + 2p - d(k_h - 1) - 1) / s \\rfloor + 1` (likewise ``W'``).
+
+    Raises
+    ------
+    FiltersError
+        Naming the argument: wrong ndim or shape, channels that do not match,
+        groups not dividing C_in or C_out, stride or dilation below 1, negative
+        padding, "same" with a stride, an empty output, non-finite values.
+
+    Notes
+    -----
+    With ``x̃`` the zero-padded input and ``g`` the group of output channel ``o``,
+
+    .. math:: y[n, o, i, j] = b[o] + \\sum_{c \\in g} \\sum_{u, v}
+              w[o, c, u, v] \\, x̃[n, c, s i + d u, s j + d v]
+
+    No flip: this is ``torch.nn.functional.conv2d`` and ONNX's ``Conv``. Each term
+    of the sum over ``c`` is computed with the package's :func:`filters.correlate`
+    (zero boundary, valid output) of the padded channel with the dilated kernel
+    (``d - 1`` zeros between taps), keeping every ``s``-th row and column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from filters.cnn import conv2d
+    >>> conv2d(np.ones((1, 5, 5)), np.ones((2, 1, 3, 3)), padding=1, stride=2).shape
+    (2, 3, 3)
+    """
+    layer = _conv_layer(x, w, bias, stride, padding, dilation, groups)
+    return _apply(layer, transposed=False)
+
+
+def conv_transpose2d(
+    x, w, bias=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1
+) -> np.ndarray:
+    """A transposed convolution layer (PyTorch's ``conv_transpose2d``): the adjoint of conv2d.
+
+    Parameters
+    ----------
+    x : (N, C_in, H, W) or (C_in, H, W) array_like
+        The input, real and finite.
+    w : (C_in, C_out / groups, kh, kw) array_like
+        The filters, PyTorch's layout for a transposed convolution (the same array
+        as the conv2d it undoes the shapes of).
+    bias : (C_out,) array_like, optional
+    stride : int or (int, int), optional
+        ``s ≥ 1``: output cells per input cell.
+    padding : int or (int, int), optional
+        ``p ≥ 0``: cells cropped from each end of the full result.
+    output_padding : int or (int, int), optional
+        ``a``: cells added at the bottom and right, ``0 ≤ a < max(s, d)``.
+    dilation : int or (int, int), optional
+        ``d ≥ 1``.
+    groups : int, optional
+        Dividing ``C_in``; ``C_out = w.shape[1] · groups``.
+
+    Returns
+    -------
+    (N, C_out, H', W') or (C_out, H', W') ndarray of float64
+        :math:`H' = (H - 1) s - 2p + d(k_h - 1) + a + 1` (likewise ``W'``).
+
+    Raises
+    ------
+    FiltersError
+        Naming the argument, as for :func:`conv2d`, and for an ``output_padding``
+        not below the stride or the dilation.
+
+    Notes
+    -----
+    Every input cell spreads its value, weighted by the kernel, over the output:
+
+    .. math:: y[n, o, s i - p + d u, s j - p + d v] \\mathrel{+}=
+              w[c, o', u, v] \\, x[n, c, i, j]
+
+    (``o'`` the index of ``o`` within its group). Computed as: insert ``s - 1``
+    zeros between the input's samples, pad by ``d(k - 1) - p`` (crop when
+    negative) plus ``a`` at the bottom and right, and correlate with the flipped,
+    channel-swapped kernel, i.e. :func:`filters.convolve` (valid output), per group.
+    For the same arguments and shapes that match,
+    :math:`\\langle \\mathrm{conv2d}(x, w), y \\rangle =
+    \\langle x, \\mathrm{conv\\_transpose2d}(y, w) \\rangle`.
+    """
+    layer = _transpose_layer(x, w, bias, stride, padding, output_padding, dilation, groups)
+    return _apply(layer, transposed=True)
+
+
+def channel_terms(
+    x,
+    w,
+    out_channel: int,
+    *,
+    transposed: bool = False,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    groups=1,
+) -> np.ndarray:
+    """Each input channel's share of one output channel of a conv2d or conv_transpose2d layer.
+
+    Parameters
+    ----------
+    x, w, stride, padding, dilation, groups
+        As for :func:`conv2d` (or :func:`conv_transpose2d` with ``transposed=True``,
+        which also takes ``output_padding``; conv2d ignores it).
+    out_channel : int
+        The output channel ``o``, ``0 ≤ o < C_out``.
+    transposed : bool, optional
+        Whether the layer is a transposed convolution.
+
+    Returns
+    -------
+    ([N,] C_in / groups, H', W') ndarray of float64
+        Term ``j`` comes from input channel ``g · C_in / groups + j``, where ``g`` is
+        ``o``'s group. Their sum over that axis, plus ``bias[o]``, is output
+        channel ``o`` of the layer.
+    """
+    if transposed:
+        layer = _transpose_layer(x, w, None, stride, padding, output_padding, dilation, groups)
+        planes = _transpose_planes(layer)
+    else:
+        layer = _conv_layer(x, w, None, stride, padding, dilation, groups)
+        planes = _conv_planes(layer)
+    channels = _out_channels(layer, transposed)
+    if not _is_integer(out_channel) or not 0 <= out_channel < channels:
+        raise FiltersError(
+            f"out_channel must be an integer from 0 to {channels - 1}; got {out_channel!r}."
+        )
+    terms = _terms(layer, planes, int(out_channel), transposed)
+    return terms if layer.batched else terms[0]
+
+
+def _shape_pair(value, name: str) -> tuple[int, int]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise FiltersError(f"{name} must be a pair of integers (rows, columns); got {value!r}.")
+    return _axis_int(value[0], name, minimum=1), _axis_int(value[1], name, minimum=1)
+
+
+@dataclass(frozen=True)
+class ReceptiveCells:
+    """The input cells that feed one output cell of a conv2d or conv_transpose2d layer.
+
+    One entry per (input cell, kernel tap) pair, in the kernel's raster order.
+
+    Attributes
+    ----------
+    rows, cols : (n,) ndarray of int
+        Input coordinates (row, column). For conv2d these can lie in the zero
+        padding: below 0 or at least H (W).
+    kernel_rows, kernel_cols : (n,) ndarray of int
+        The tap ``(u, v)`` of the kernel that weighs each cell.
+    inside : (n,) ndarray of bool
+        Whether the cell is a real input cell rather than padding.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    kernel_rows: np.ndarray
+    kernel_cols: np.ndarray
+    inside: np.ndarray
+
+
+def receptive_cells(
+    input_hw,
+    kernel_hw,
+    out_row: int,
+    out_col: int,
+    stride=1,
+    padding=0,
+    dilation=1,
+    transposed: bool = False,
+    output_padding=0,
+) -> ReceptiveCells:
+    """Which input cells feed output cell ``(out_row, out_col)``, and through which taps.
+
+    Parameters
+    ----------
+    input_hw : (int, int)
+        The input's ``(H, W)``.
+    kernel_hw : (int, int)
+        The kernel's ``(kh, kw)``.
+    out_row, out_col : int
+        The output cell, inside the output.
+    stride, padding, dilation, output_padding
+        As for :func:`conv2d` (padding may be "valid" or "same") or, with
+        ``transposed=True``, :func:`conv_transpose2d`.
+    transposed : bool, optional
+        Whether the layer is a transposed convolution.
+
+    Returns
+    -------
+    ReceptiveCells
+        For conv2d, all ``kh · kw`` cells ``(s i - p_top + d u, s j - p_left + d v)``,
+        some of them possibly in the padding. For conv_transpose2d, the input cells
+        ``(r, c)`` with ``s r - p + d u = i`` and ``s c - p + d v = j`` for some tap
+        ``(u, v)``: the cells whose spread reaches the output cell (often fewer
+        than ``kh · kw``, none in the padding).
+    """
+    height, width = _shape_pair(input_hw, "input_hw")
+    kh, kw = _shape_pair(kernel_hw, "kernel_hw")
+    x_shape, w_shape = (1, 1, height, width), (1, 1, kh, kw)
+    if transposed:
+        layer = _transpose_layer(
+            np.zeros(x_shape),
+            np.zeros(w_shape),
+            None,
+            stride,
+            padding,
+            output_padding,
+            dilation,
+            1,
+        )
+    else:
+        layer = _conv_layer(
+            np.zeros(x_shape), np.zeros(w_shape), None, stride, padding, dilation, 1
+        )
+    rows_out, cols_out = layer.output_shape
+    for name, value, limit in (("out_row", out_row, rows_out), ("out_col", out_col, cols_out)):
+        if not _is_integer(value) or not 0 <= value < limit:
+            raise FiltersError(f"{name} must be an integer from 0 to {limit - 1}; got {value!r}.")
+    u, v = (tap.ravel() for tap in np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij"))
+    (sh, sw), (dh, dw) = layer.stride, layer.dilation
+    if not transposed:
+        rows = sh * out_row - layer.pads[0][0] + dh * u
+        cols = sw * out_col - layer.pads[1][0] + dw * v
+        inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+        return ReceptiveCells(rows, cols, u, v, inside)
+    # Output i gets input r through tap u when s r - p + d u = i; p = d(k - 1) - pads.
+    top = dh * (kh - 1) - layer.pads[0][0]
+    left = dw * (kw - 1) - layer.pads[1][0]
+    row_offset = out_row + top - dh * u
+    col_offset = out_col + left - dw * v
+    rows, cols = row_offset // sh, col_offset // sw
+    keep = (
+        (row_offset % sh == 0)
+        & (col_offset % sw == 0)
+        & (rows >= 0)
+        & (rows < height)
+        & (cols >= 0)
+        & (cols < width)
+    )
+    return ReceptiveCells(rows[keep], cols[keep], u[keep], v[keep], np.ones(keep.sum(), bool))
