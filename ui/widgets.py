@@ -46,6 +46,12 @@ OUTPUT_LABELS = {
     "full": "full · (H+kh−1)×(W+kw−1)",
     "valid": "valid · (H−kh+1)×(W−kw+1)",
 }
+OUTPUT_HELP = (
+    "`same` keeps `full[(k−1)//2 :]` along each axis, centred like SciPy's `convolve2d`. "
+    "For an even kernel side MATLAB's `conv2` and `imfilter` start one pixel later "
+    "(`align='matlab'` in `filters`); the Questions page's conventions table maps SciPy, "
+    "MATLAB, OpenCV and PyTorch onto this."
+)
 QUICK_KERNELS = {
     "Gaussian /273": ("gaussian273", {}),
     "Emboss": ("emboss", {}),
@@ -317,6 +323,7 @@ def options(current: state.Demo) -> state.Demo:
         index=list(OUTPUT_LABELS).index(current.output),
         format_func=OUTPUT_LABELS.get,
         key="output",
+        help=OUTPUT_HELP,
     )
     gpu = backends.gpu_status()
     choices = ["auto", "cpu", "gpu"] if gpu.usable else ["auto", "cpu"]
