@@ -1,0 +1,361 @@
+"""Plotly figures for the One-dimension page: a 1-D convolution, shift by shift.
+
+:func:`sliding_figure` draws one column per operation (convolution, and
+correlation beside it when asked): on top the input ``x[k]`` and the kernel as
+placed at shift ``n`` (turned round for convolution), in the middle the
+products at the overlap, at the bottom the output ``y[n]`` filled in up to
+``n``. Every shift is a Plotly frame; the slider and the play and pause buttons
+step through them in the browser, without a rerun of the page. All values come
+computed in a :class:`filters.onedim.Sliding`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from filters.onedim import Sliding
+from ui.figures import FONT, top_margin
+
+# Okabe–Ito blue, vermilion and bluish green: distinct with any colour vision.
+INPUT_COLOUR = "#0072B2"
+KERNEL_COLOUR = "#D55E00"
+PRODUCT_COLOUR = "#009E73"
+OUTPUT_COLOUR = "#333333"
+CURRENT_COLOUR = "#D55E00"
+#: Kernels up to this long, on an axis up to this wide, have each placed tap
+#: labelled (h[2] h[1] h[0]) and each product printed; more would crowd the picture.
+LABELLED_TAPS = 8
+LABELLED_SPAN = 26
+#: Milliseconds per frame while playing.
+FRAME_MS = 600
+_AXIS_FONT = dict(size=14)
+_TICK_FONT = dict(size=13)
+#: Below the plots: the x axis's labels and title, then the play buttons and the slider.
+_AXIS_PX = 60
+_SLIDER_PX = 84
+
+TOP_TITLES = {
+    "convolve": "Convolution: x[k] and h[n−k], h turned round",
+    "correlate": "Correlation: x[k] and h slid as given",
+}
+KERNEL_AXIS = {"convolve": "kernel h[n−k]", "correlate": "kernel h, unflipped"}
+
+
+def _stems(x, y, colour: str, name: str, hover: str, **extra) -> dict:
+    """A stem plot as one scatter trace: a marker per sample and a line down to 0."""
+    y = np.asarray(y, dtype=np.float64)
+    return dict(
+        type="scatter",
+        x=np.asarray(x).tolist(),
+        y=y.tolist(),
+        mode=extra.pop("mode", "markers"),
+        name=name,
+        marker=dict(color=colour, size=extra.pop("size", 9)),
+        error_y=dict(
+            type="data",
+            symmetric=False,
+            array=np.maximum(-y, 0).tolist(),
+            arrayminus=np.maximum(y, 0).tolist(),
+            width=0,
+            thickness=2.5,
+            color=colour,
+        ),
+        hovertemplate=hover,
+        showlegend=False,
+        **extra,
+    )
+
+
+def _value_text(value: float) -> str:
+    return f"{value:.4g}".replace("-", "−")
+
+
+def _range(
+    values: np.ndarray, share_below: float | None = None, room: float = 0.2
+) -> tuple[list[float], float]:
+    """An axis range holding 0 and ``values`` with room above for a label.
+
+    Returns the range and the share of it below zero; with ``share_below`` the range
+    puts zero at that height instead (so two axes on one plot share their zero line).
+    """
+    low, high = min(float(np.min(values)), 0.0), max(float(np.max(values)), 0.0)
+    if high == low:
+        high = low + 1.0
+    below = -low / (high - low) if share_below is None else share_below
+    if 0 < below < 1:
+        span = max(high / (1 - below), -low / below)
+    elif below <= 0:
+        span = high
+    else:
+        span = -low
+    pad = room * span
+    return [-below * span - pad * (below > 0), (1 - below) * span + pad], below
+
+
+def _kernel_trace(step: Sliding, i: int, labelled: bool) -> dict:
+    taps = step.taps + step.h.start
+    return _stems(
+        step.positions[i],
+        step.placed[i],
+        KERNEL_COLOUR,
+        "kernel as placed",
+        "k = %{x}: h[%{customdata}] = %{y:.4g}<extra></extra>",
+        customdata=taps.tolist(),
+        mode="markers+text" if labelled else "markers",
+        text=[f"h[{tap}]" for tap in taps] if labelled else None,
+        textposition="top center",
+        textfont=dict(color=KERNEL_COLOUR, size=14),
+        size=11,
+    )
+
+
+def _products_trace(step: Sliding, i: int, labelled: bool) -> dict:
+    overlap = step.overlap[i]
+    values = step.products[i][overlap]
+    return _stems(
+        step.positions[i][overlap],
+        values,
+        PRODUCT_COLOUR,
+        "products",
+        "k = %{x}: x[k]·h = %{y:.4g}<extra></extra>",
+        mode="markers+text" if labelled else "markers",
+        text=[_value_text(v) for v in values] if labelled else None,
+        textposition="top center",
+        textfont=dict(color=PRODUCT_COLOUR, size=13),
+    )
+
+
+def _output_traces(step: Sliding, i: int) -> list[dict]:
+    done = _stems(
+        step.index[: i + 1],
+        step.output[: i + 1],
+        OUTPUT_COLOUR,
+        "output so far",
+        "n = %{x}: y[n] = %{y:.4g}<extra></extra>",
+        size=7,
+    )
+    current = dict(
+        type="scatter",
+        x=[int(step.index[i])],
+        y=[float(step.output[i])],
+        mode="markers+text",
+        marker=dict(color=CURRENT_COLOUR, size=14, symbol="diamond"),
+        text=[f"y[{step.index[i]}] = Σ = {_value_text(step.sums[i])}"],
+        textposition="top center",
+        textfont=dict(color=CURRENT_COLOUR, size=15),
+        hovertemplate="n = %{x}: y[n] = %{y:.4g}<extra></extra>",
+        showlegend=False,
+        cliponaxis=False,
+    )
+    return [done, current]
+
+
+def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: int = 600):
+    """Every shift of one or two 1-D operations, animated with Plotly frames.
+
+    Parameters
+    ----------
+    steps : list of Sliding
+        One per column, all with the same input and kernel lengths (convolution and,
+        beside it, correlation of the same sequences).
+    start : int, optional
+        The shift shown before anything is played: by default the first one where
+        the whole kernel lies over the input.
+    height : int
+        The figure's height in pixels, slider included.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three rows per column, a frame per output sample (named by its position,
+        ``"0"`` … ``"L-1"``), a slider and play / pause buttons.
+    """
+    columns = len(steps)
+    first = steps[0]
+    length = len(first)
+    if start is None:
+        start = min(first.h.values.size - 1, length - 1)
+    start = int(np.clip(start, 0, length - 1))
+
+    titles = [TOP_TITLES[step.operation] for step in steps]
+    titles += ["products x[k]·h at the overlap"] * columns
+    titles += ["output y[n], filled in up to n"] * columns
+    figure = make_subplots(
+        rows=3,
+        cols=columns,
+        shared_xaxes=True,
+        vertical_spacing=0.11,
+        horizontal_spacing=0.16,
+        row_heights=[0.4, 0.3, 0.3],
+        subplot_titles=titles,
+        specs=[[{"secondary_y": True}] * columns, [{}] * columns, [{}] * columns],
+    )
+
+    positions = np.concatenate([first.positions.ravel(), first.index])
+    x_range = [float(positions.min()) - 0.8, float(positions.max()) + 0.8]
+    labelled = first.h.values.size <= LABELLED_TAPS and x_range[1] - x_range[0] <= LABELLED_SPAN
+    animated: list[int] = []
+    for column, step in enumerate(steps, start=1):
+        # Both axes of the top row put zero at the same height.
+        below = max(_range(step.x.values)[1], _range(step.h.values)[1])
+        input_range, _ = _range(step.x.values, share_below=below, room=0.32)
+        kernel_range, _ = _range(step.h.values, share_below=below, room=0.32)
+        product_range, _ = _range(step.products)
+        output_range, _ = _range(step.output)
+        figure.add_trace(
+            go.Bar(
+                x=step.x.index,
+                y=step.x.values,
+                width=0.7,
+                marker=dict(color=INPUT_COLOUR, opacity=0.45, line=dict(width=0)),
+                name="input",
+                hovertemplate="k = %{x}: x[k] = %{y:.4g}<extra></extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=column,
+        )
+        pieces = [
+            (_kernel_trace(step, start, labelled), 1, True),
+            (_products_trace(step, start, labelled), 2, False),
+            *((trace, 3, False) for trace in _output_traces(step, start)),
+        ]
+        for trace, row, secondary in pieces:
+            figure.add_trace(go.Scatter(trace), row=row, col=column, secondary_y=secondary)
+            animated.append(len(figure.data) - 1)
+
+        figure.update_yaxes(
+            range=input_range,
+            title=dict(text="input x[k]", font=dict(color=INPUT_COLOUR, **_AXIS_FONT)),
+            row=1,
+            col=column,
+            secondary_y=False,
+        )
+        figure.update_yaxes(
+            range=kernel_range,
+            title=dict(
+                text=KERNEL_AXIS[step.operation], font=dict(color=KERNEL_COLOUR, **_AXIS_FONT)
+            ),
+            showgrid=False,
+            zeroline=False,
+            row=1,
+            col=column,
+            secondary_y=True,
+        )
+        figure.update_yaxes(
+            range=product_range,
+            title=dict(text="x[k]·h", font=_AXIS_FONT),
+            row=2,
+            col=column,
+        )
+        figure.update_yaxes(
+            range=output_range,
+            title=dict(text="output y[n]", font=_AXIS_FONT),
+            row=3,
+            col=column,
+        )
+        figure.update_xaxes(
+            title=dict(text="k (input) · n (output)", font=_AXIS_FONT), row=3, col=column
+        )
+
+    figure.update_xaxes(
+        range=x_range,
+        showticklabels=True,
+        tickfont=_TICK_FONT,
+        gridcolor="#e5e5e5",
+        zeroline=False,
+        dtick=_tick_step(x_range[1] - x_range[0]),
+    )
+    figure.update_yaxes(tickfont=_TICK_FONT, gridcolor="#e5e5e5", zerolinecolor="#999999")
+
+    # Each frame's traces name the axes of the traces they replace.
+    axes = [dict(xaxis=figure.data[t].xaxis, yaxis=figure.data[t].yaxis) for t in animated]
+    frames = []
+    for i in range(length):
+        data = []
+        for step in steps:
+            data.append(_kernel_trace(step, i, labelled))
+            data.append(_products_trace(step, i, labelled))
+            data.extend(_output_traces(step, i))
+        data = [trace | where for trace, where in zip(data, axes, strict=True)]
+        frames.append(go.Frame(name=str(i), data=data, traces=animated))
+    figure.frames = frames
+
+    plot_px = height - top_margin() - _AXIS_PX - _SLIDER_PX
+    controls_y = -_AXIS_PX / plot_px  # just under the x axis, in the plots' height
+    step_args = dict(
+        mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0)
+    )
+    figure.update_layout(
+        height=height,
+        font=FONT,
+        plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=top_margin(), b=_AXIS_PX + _SLIDER_PX),
+        hoverlabel=dict(font_size=15),
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0,
+                xanchor="left",
+                y=controls_y,
+                yanchor="top",
+                pad=dict(t=24, r=10),
+                showactive=False,
+                font=dict(size=15),
+                buttons=[
+                    dict(
+                        label="▶ Play",
+                        method="animate",
+                        args=[
+                            None,
+                            dict(
+                                mode="immediate",
+                                fromcurrent=True,
+                                frame=dict(duration=FRAME_MS, redraw=True),
+                                transition=dict(duration=0),
+                            ),
+                        ],
+                    ),
+                    dict(
+                        label="❚❚ Pause",
+                        method="animate",
+                        args=[[None], step_args],
+                    ),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=start,
+                x=0.2,
+                len=0.8,
+                y=controls_y,
+                yanchor="top",
+                pad=dict(t=0, b=0),
+                currentvalue=dict(prefix="shift n = ", font=dict(size=15)),
+                # Past a few dozen shifts the numbers under the slider would overlap:
+                # the current value above it still says which shift is shown.
+                font=dict(size=12, color="#444444" if length <= 30 else "rgba(0,0,0,0)"),
+                steps=[
+                    dict(
+                        label=str(int(n)),
+                        method="animate",
+                        args=[[str(i)], step_args],
+                    )
+                    for i, n in enumerate(first.index)
+                ],
+            )
+        ],
+    )
+    return figure
+
+
+def _tick_step(span: float) -> int:
+    """A whole tick step giving at most about 16 ticks."""
+    for step in (1, 2, 5, 10, 20, 50, 100, 200):
+        if span / step <= 16:
+            return step
+    return 500
