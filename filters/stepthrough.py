@@ -306,13 +306,24 @@ def neighbourhood(
     # (row, col): it reads extended rows row .. row + kh - 1.
     rows, source_rows = row_positions[row : row + kh], row_sources[row : row + kh]
     cols, source_cols = col_positions[col : col + kw], col_sources[col : col + kw]
+    window, outside = _gather(plane, rows, cols, source_rows, source_cols, plan)
+    return Neighbourhood(window, outside, rows, cols, source_rows, source_cols)
 
+
+def _gather(plane, rows, cols, source_rows, source_cols, plan) -> tuple[np.ndarray, np.ndarray]:
+    """The extended image ``Ĩ`` on a grid of rows and columns, and which cells lie outside.
+
+    ``rows``/``cols`` are image-frame coordinates and ``source_rows``/``source_cols``
+    the image indices they copy (from :func:`_sources`); ``cval`` fills the cells
+    outside the image for ``boundary="constant"``.
+    """
+    height, width = plane.shape
     outside = ((rows < 0) | (rows >= height))[:, None] | ((cols < 0) | (cols >= width))[None, :]
     window = plane[np.ix_(np.maximum(source_rows, 0), np.maximum(source_cols, 0))]
     window = window.astype(np.float64)
     if plan.boundary == "constant":
         window[outside] = plan.cval
-    return Neighbourhood(window, outside, rows, cols, source_rows, source_cols)
+    return window, outside
 
 
 def explain_pixel(
