@@ -61,6 +61,7 @@ __all__ = [
     "parse_coefficients",
     "polynomial_product",
     "polynomial_text",
+    "random_polynomial",
     "sliding",
 ]
 
@@ -565,6 +566,19 @@ def parse_coefficients(text: str, name: str = "coefficients", *, max_length: int
             raise FiltersError(f"{name}: number {place} is {token!r}; use finite numbers.")
         values.append(value)
     return np.array(values)
+
+
+def random_polynomial(degree: int, *, seed: int = 0) -> np.ndarray:
+    """Whole coefficients from −9 to 9 (the highest one not 0), seeded.
+
+    With whole coefficients the direct product is exact, so any difference of the
+    FFT route from it is the FFT's rounding.
+    """
+    degree = _whole(degree, "degree", 0, MAX_LENGTH - 1)
+    values = np.random.default_rng(seed).integers(-9, 10, degree + 1).astype(np.float64)
+    if values[-1] == 0:
+        values[-1] = 1.0
+    return values
 
 
 def _number_text(value: float, latex: bool) -> str:

@@ -7,6 +7,10 @@ products at the overlap, at the bottom the output ``y[n]`` filled in up to
 ``n``. Every shift is a Plotly frame; the slider and the play and pause buttons
 step through them in the browser, without a rerun of the page. All values come
 computed in a :class:`filters.onedim.Sliding`.
+
+The results of the examples have their own pictures: the smoothed signal
+(:func:`smoothing_figure`), the distribution of a sum of dice
+(:func:`dice_figure`) and the FFT route's rounding (:func:`fft_error_figure`).
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from filters.onedim import Sliding
-from ui.figures import FONT, top_margin
+from filters.onedim import DiceSums, FftProduct, MovingAverage, Sliding
+from ui.figures import FONT, bottom_margin, chart_title, legend_below, top_margin
 
 # Okabe–Ito blue, vermilion and bluish green: distinct with any colour vision.
 INPUT_COLOUR = "#0072B2"
@@ -27,7 +31,7 @@ CURRENT_COLOUR = "#D55E00"
 #: Kernels up to this long, on an axis up to this wide, have each placed tap
 #: labelled (h[2] h[1] h[0]) and each product printed; more would crowd the picture.
 LABELLED_TAPS = 8
-LABELLED_SPAN = 26
+LABELLED_SPAN = 26  # axis units across the whole figure (both columns)
 #: Milliseconds per frame while playing.
 FRAME_MS = 600
 _AXIS_FONT = dict(size=14)
@@ -35,6 +39,8 @@ _TICK_FONT = dict(size=13)
 #: Below the plots: the x axis's labels and title, then the play buttons and the slider.
 _AXIS_PX = 60
 _SLIDER_PX = 84
+#: Between rows: the top row's tick labels, then the next row's title.
+_ROW_GAP_PX = 54
 
 TOP_TITLES = {
     "convolve": "Convolution: x[k] and h[n−k], h turned round",
@@ -63,7 +69,7 @@ def _stems(x, y, colour: str, name: str, hover: str, **extra) -> dict:
             color=colour,
         ),
         hovertemplate=hover,
-        showlegend=False,
+        showlegend=extra.pop("showlegend", False),
         **extra,
     )
 
@@ -182,11 +188,12 @@ def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: in
     titles = [TOP_TITLES[step.operation] for step in steps]
     titles += ["products x[k]·h at the overlap"] * columns
     titles += ["output y[n], filled in up to n"] * columns
+    plot_px = height - top_margin() - _AXIS_PX - _SLIDER_PX
     figure = make_subplots(
         rows=3,
         cols=columns,
         shared_xaxes=True,
-        vertical_spacing=0.11,
+        vertical_spacing=_ROW_GAP_PX / plot_px,
         horizontal_spacing=0.16,
         row_heights=[0.4, 0.3, 0.3],
         subplot_titles=titles,
@@ -269,6 +276,8 @@ def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: in
         dtick=_tick_step(x_range[1] - x_range[0]),
     )
     figure.update_yaxes(tickfont=_TICK_FONT, gridcolor="#e5e5e5", zerolinecolor="#999999")
+    # The products share the top row's k axis, whose numbers are just above them.
+    figure.update_xaxes(showticklabels=False, row=2)
 
     # Each frame's traces name the axes of the traces they replace.
     axes = [dict(xaxis=figure.data[t].xaxis, yaxis=figure.data[t].yaxis) for t in animated]
@@ -283,7 +292,6 @@ def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: in
         frames.append(go.Frame(name=str(i), data=data, traces=animated))
     figure.frames = frames
 
-    plot_px = height - top_margin() - _AXIS_PX - _SLIDER_PX
     controls_y = -_AXIS_PX / plot_px  # just under the x axis, in the plots' height
     step_args = dict(
         mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0)
@@ -335,7 +343,7 @@ def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: in
                 y=controls_y,
                 yanchor="top",
                 pad=dict(t=0, b=0),
-                currentvalue=dict(prefix="shift n = ", font=dict(size=15)),
+                currentvalue=dict(prefix="shift n = ", font=dict(size=15, color="#222222")),
                 # Past a few dozen shifts the numbers under the slider would overlap:
                 # the current value above it still says which shift is shown.
                 font=dict(size=12, color="#444444" if length <= 30 else "rgba(0,0,0,0)"),
@@ -359,3 +367,117 @@ def _tick_step(span: float) -> int:
         if span / step <= 16:
             return step
     return 500
+
+
+# ----------------------------------------------------------------------------
+# The results of the examples
+# ----------------------------------------------------------------------------
+
+
+def _result_layout(figure: go.Figure, title: str, height: int, x_title: str, y_title: str):
+    figure.update_layout(
+        height=height,
+        font=FONT,
+        plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=top_margin(), b=bottom_margin(1)),
+        title=chart_title(title),
+        hoverlabel=dict(font_size=15),
+        legend=legend_below(size=15),
+        showlegend=True,
+    )
+    figure.update_xaxes(
+        title=dict(text=x_title, font=_AXIS_FONT), tickfont=_TICK_FONT, gridcolor="#e5e5e5"
+    )
+    figure.update_yaxes(
+        title=dict(text=y_title, font=_AXIS_FONT),
+        tickfont=_TICK_FONT,
+        gridcolor="#e5e5e5",
+        zerolinecolor="#999999",
+    )
+    return figure
+
+
+def smoothing_figure(average: MovingAverage, *, height: int = 360) -> go.Figure:
+    """The noisy signal, the clean one under it and the moving average (``same`` output)."""
+    k = average.signal.index
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=k,
+            y=average.signal.values,
+            mode="markers",
+            name="noisy input x[k]",
+            marker=dict(color=INPUT_COLOUR, size=7, opacity=0.7),
+            hovertemplate="k = %{x}: x = %{y:.4g}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=k,
+            y=average.clean,
+            mode="lines",
+            name="signal before the noise",
+            line=dict(color="#888888", width=2, dash="dash"),
+            hovertemplate="k = %{x}: %{y:.4g}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=k,
+            y=average.smoothed,
+            mode="lines",
+            name=f"moving average of {average.kernel.values.size} (same size)",
+            line=dict(color=KERNEL_COLOUR, width=3.5),
+            hovertemplate="n = %{x}: y = %{y:.4g}<extra></extra>",
+        )
+    )
+    return _result_layout(figure, "The smoothed signal", height, "k, n", "value")
+
+
+def dice_figure(dice: DiceSums, *, height: int = 360) -> go.Figure:
+    """The probability of each sum, with the exact fraction on each bar when there is room."""
+    labelled = dice.totals.size <= 13
+    text = [str(dice.fraction(i)) for i in range(dice.totals.size)] if labelled else None
+    figure = go.Figure(
+        go.Bar(
+            x=dice.totals,
+            y=dice.probabilities,
+            text=text,
+            textposition="outside",
+            textfont=dict(size=14),
+            cliponaxis=False,
+            marker=dict(color=INPUT_COLOUR),
+            name="P(sum = s)",
+            hovertemplate="sum %{x}: P = %{y:.6g}<extra></extra>",
+        )
+    )
+    dice_word = "die" if dice.count == 1 else "dice"
+    _result_layout(
+        figure, f"The sum of {dice.count} {dice_word}", height, "sum s", "probability P(sum = s)"
+    )
+    figure.update_yaxes(range=[0, 1.18 * float(dice.probabilities.max())])
+    figure.update_xaxes(dtick=_tick_step(float(dice.totals.size)))
+    return figure
+
+
+def fft_error_figure(fft: FftProduct, *, height: int = 320) -> go.Figure:
+    """``FFT − direct`` for every coefficient: the FFT route's rounding."""
+    difference = fft.values - fft.direct
+    figure = go.Figure(
+        go.Scatter(
+            _stems(
+                np.arange(difference.size),
+                difference,
+                PRODUCT_COLOUR,
+                "FFT − direct",
+                "x^%{x}: FFT − direct = %{y:.3g}<extra></extra>",
+                showlegend=True,
+                size=7,
+            )
+        )
+    )
+    _result_layout(
+        figure, "FFT route − direct route, per coefficient", height, "power n", "difference"
+    )
+    figure.update_yaxes(exponentformat="power")
+    return figure
