@@ -16,7 +16,7 @@ ensure_app_frame()
 SOURCE, PATTERN, SIZE = "slide_source", "slide_pattern", "slide_size"
 ACROSS, DOWN = "slide_across", "slide_down"
 BOUNDARY, OUTPUT = "slide_boundary", "slide_output"
-#: The sidebar's (boundary, output) that this page's own choices were last set from.
+#: The sidebar's boundary and output that this page's own choices were last set from.
 SEEDED = "slide_seeded"
 PLAYER = "slide_player"
 DEFAULT_SIZE = 16
@@ -43,10 +43,10 @@ def _player(plane_key: str, _plane, kernel_bytes, kernel_shape, boundary, output
 
 def _seed_options(current: state.Demo) -> None:
     """This page's boundary and output start from the sidebar's and follow its changes."""
-    sidebar = (current.boundary, current.output)
-    if st.session_state.get(SEEDED) != sidebar or BOUNDARY not in st.session_state:
-        st.session_state[BOUNDARY], st.session_state[OUTPUT] = sidebar
-        st.session_state[SEEDED] = sidebar
+    seeded = st.session_state.setdefault(SEEDED, {})
+    for key, value in ((BOUNDARY, current.boundary), (OUTPUT, current.output)):
+        if seeded.get(key) != value or key not in st.session_state:
+            st.session_state[key] = seeded[key] = value
 
 
 def _controls(current: state.Demo) -> tuple[str, np.ndarray, str, str] | None:
