@@ -673,7 +673,8 @@ class OutputSizeQuestion:
         )
 
     def explanation(self) -> str:
-        return f"{self.formula(0)}; {self.formula(1)}."
+        height, width = self.truth
+        return f"The output is {height}×{width}: {self.formula(0)}; {self.formula(1)}."
 
 
 def _layer_sizes(size, kernel, stride, padding, dilation, output_padding, transposed):

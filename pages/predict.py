@@ -10,8 +10,7 @@ ensure_app_frame()
 
 st.title("Predict, then reveal")
 st.caption(
-    "Answer before you see: the results appear once you have answered, with why. "
-    "One try per question; the same question number gives everyone the same question."
+    "Answer first: the results, and why, appear once you have answered. One try per question."
 )
 
 

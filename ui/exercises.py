@@ -34,9 +34,9 @@ MAX_REVEALED = 200
 KIND_LABELS = {
     "mixed": "Mixed",
     "equal": "Equal?",
-    "which": "Which is conv?",
-    "where": "Where most?",
-    "size": "Output size",
+    "which": "Which?",
+    "where": "Where?",
+    "size": "Size",
 }
 EQUAL_KERNELS = {
     "any": "Random, any kind",
@@ -319,65 +319,60 @@ def _plotly(figure: go.Figure, key: str) -> None:
 
 
 def _equal(keys: RoundKeys, identity: str, question: exercises.EqualityQuestion) -> None:
-    st.subheader(question.prompt)
-    kernel_column, answer_column = st.columns([1, 1], gap="large")
-    with kernel_column:
-        light_figures.matrices({"K": question.kernel}, key=keys.widget("kernel"), columns=1)
+    st.subheader("Will convolution and correlation with K be equal?")
+    kernel_column, answer_column = st.columns([1, 1.4], gap="large")
     with answer_column:
         st.caption(
-            f"I is a {question.image.shape[0]}×{question.image.shape[1]} grey image, "
+            f"I is a {question.image.shape[0]}×{question.image.shape[1]} grey image; "
             "boundary reflect, output same."
         )
         _choice_buttons(keys, identity, question, EQUAL_ANSWERS, st.columns(2))
-    if not _reveal(keys, identity, question):
-        return
-    light_figures.matrices(
-        {"K": question.kernel, "rot180(K)": question.rotated},
-        key=keys.widget("kernel_rotated"),
-        columns=2,
-    )
-    image_viewer(
-        _result_panels(question),
-        key=keys.widget("results"),
-        group=keys.widget("results"),
-        max_height=PICTURE_HEIGHT,
-    )
+        revealed = _reveal(keys, identity, question)
+    with kernel_column:
+        shown = {"K": question.kernel}
+        if revealed:
+            shown["rot180(K)"] = question.rotated
+        light_figures.matrices(shown, key=keys.widget("kernel"), columns=2)
+    if revealed:
+        image_viewer(
+            _result_panels(question),
+            key=keys.widget("results"),
+            group=keys.widget("results"),
+            max_height=PICTURE_HEIGHT,
+        )
 
 
 def _which(keys: RoundKeys, identity: str, question: exercises.WhichQuestion) -> None:
     st.subheader("Which panel is the convolution?")
-    st.caption(question.prompt)
-    light_figures.matrices(
-        {"K": question.kernel, "Panel A": question.panels["A"], "Panel B": question.panels["B"]},
-        key=keys.widget("panels"),
-        columns=3,
-    )
-    labels = {"A": "A is the convolution", "B": "B is the convolution"}
-    _choice_buttons(keys, identity, question, labels, st.columns(2))
-    if _reveal(keys, identity, question):
-        light_figures.matrices(
-            {"K": question.kernel, "rot180(K)": kernels.flip(question.kernel)},
-            key=keys.widget("which_rotated"),
-            columns=3,
-        )
+    pictures, answer_column = st.columns([3, 1.3], gap="large")
+    with answer_column:
+        st.caption(question.prompt)
+        labels = {"A": "A is the convolution", "B": "B is the convolution"}
+        for answer, label in labels.items():
+            _choice_buttons(keys, identity, question, {answer: label}, [st])
+        revealed = _reveal(keys, identity, question)
+    with pictures:
+        shown = {"K": question.kernel}
+        if revealed:
+            shown["rot180(K)"] = kernels.flip(question.kernel)
+        shown |= {"Panel A": question.panels["A"], "Panel B": question.panels["B"]}
+        light_figures.matrices(shown, key=keys.widget("panels"), columns=len(shown))
 
 
 def _where(keys: RoundKeys, identity: str, question: exercises.WhereQuestion) -> None:
-    st.subheader(question.prompt)
-    picture, kernel_column, answer_column = st.columns([1.2, 0.8, 1.2], gap="medium")
+    st.subheader("Where will convolution and correlation differ most?")
+    picture, kernel_column, answer_column = st.columns([1.2, 0.8, 1.3], gap="medium")
     with picture:
         _plotly(region_figure(question.image, "The image I, in 9 regions"), keys.widget("regions"))
     with kernel_column:
         light_figures.matrices({"K": question.kernel}, key=keys.widget("where_kernel"), columns=1)
     with answer_column:
         st.caption("Where is |conv − corr| largest? Pick a region:")
-        labels = {name: name for name in exercises.REGIONS}
         for row in range(3):
             names = exercises.REGIONS[3 * row : 3 * row + 3]
-            _choice_buttons(
-                keys, identity, question, {name: labels[name] for name in names}, st.columns(3)
-            )
-    if not _reveal(keys, identity, question):
+            _choice_buttons(keys, identity, question, {name: name for name in names}, st.columns(3))
+        revealed = _reveal(keys, identity, question)
+    if not revealed:
         return
     left, right = st.columns([1, 2], gap="medium")
     with left:
@@ -525,13 +520,17 @@ def _ask(keys: RoundKeys, kind: str, seed: int, options: dict) -> None:
 def predict_round(prefix: str = "predict") -> None:
     """The Predict page: choose a kind (or mixed), answer, see the reveal and the score."""
     keys = RoundKeys(prefix)
-    top = st.columns([2.6, 0.9, 1.0, 1.0, 1.2], vertical_alignment="bottom")
-    choice = top[0].radio(
+    top = st.columns([2.6, 0.8, 1.3, 1.2, 1.2], vertical_alignment="bottom")
+    choice = top[0].segmented_control(
         "Kind of question",
         list(KIND_LABELS),
         format_func=KIND_LABELS.get,
-        horizontal=True,
+        default="mixed",
+        required=True,
         key=keys.kind,
+        help="Equal? — will convolution and correlation agree. Which? — which panel is the "
+        "convolution. Where? — where do they differ most. Size — a CNN layer's output size. "
+        "Mixed — any of them, picked by the question number.",
     )
     seed = _round_bar(keys, top[1:])
     kind = exercises.pick_kind(seed) if choice == "mixed" else choice
