@@ -140,14 +140,14 @@ def _round_bar(keys: RoundKeys, columns) -> int:
     st.session_state.setdefault(keys.answered, 0)
     number, new, reset, shown = columns
     seed = number.number_input(
-        "Question no.",
+        "Question",
         min_value=0,
         max_value=MAX_QUESTION,
         step=1,
         key=keys.seed,
         on_change=_clear_size_inputs,
         args=(keys,),
-        help="The same number gives everyone the same question.",
+        help="The question number: the same number gives everyone the same question.",
     )
     new.button(
         "New question",
@@ -520,7 +520,7 @@ def _ask(keys: RoundKeys, kind: str, seed: int, options: dict) -> None:
 def predict_round(prefix: str = "predict") -> None:
     """The Predict page: choose a kind (or mixed), answer, see the reveal and the score."""
     keys = RoundKeys(prefix)
-    top = st.columns([2.6, 0.8, 1.3, 1.2, 1.2], vertical_alignment="bottom")
+    top = st.columns([3.3, 0.75, 1.3, 1.15, 1.1], vertical_alignment="bottom")
     choice = top[0].segmented_control(
         "Kind of question",
         list(KIND_LABELS),
