@@ -159,10 +159,9 @@ def _workbench() -> None:
 
     timing, export = st.columns([2, 3], gap="large")
     with timing:
-        st.subheader("Timing")
-        light_figures.bars(result.times, backend=result.backend, key="timing")
-        reused = "reused" if result.spectrum_reused else "computed"
-        st.caption(f"{widgets.plain(result.backend_reason)} Image spectrum {reused}.")
+        from ui import timing_view
+
+        timing_view.compare_column(image, kernel, current, result, result_key)
     with export:
         st.subheader("Export")
         exports.downloads(result, kernel, current, result_key)

@@ -104,6 +104,7 @@ def _measure(plan: timing.SweepPlan) -> dict:
     # computations share the cores would be wrong, and they would slow the others.
     with compute.heavy("measuring") as check:
         bar = st.progress(0.0, text="Starting…")
+        load_before = timing.machine_load()
         start = time.perf_counter()
 
         def progress(fraction: float, label: str) -> None:
@@ -112,60 +113,71 @@ def _measure(plan: timing.SweepPlan) -> dict:
 
         rows = timing.run_plan(plan, progress)
         seconds = time.perf_counter() - start
+        load_after = timing.machine_load()
         bar.empty()
-    return dict(rows=rows, plan=plan, seconds=seconds, gpu_reason=gpu_status().reason)
+    return dict(
+        rows=rows,
+        plan=plan,
+        seconds=seconds,
+        gpu_reason=gpu_status().reason,
+        load_before=load_before,
+        load_after=load_after,
+    )
 
 
-def _ratio(value: float) -> str:
-    return f"{value:.2g}" if value < 10 else f"{value:.0f}"
-
-
-def _crossover_text(summary: timing.SweepSummary) -> str:
-    letter = "K" if summary.sweep == "kernel" else "N"
-    if summary.faster_first is None:
-        return "Direct and FFT were not both measured."
-    names = {"direct": "direct", "fft": "the FFT"}
-    other = {"direct": "the FFT", "fft": "direct"}
+def _crossing_text(summary: timing.SweepSummary) -> str:
+    """Where the median curves cross: an estimate between sizes, not a verdict."""
+    letter = summary.letter
+    if summary.anchor is None:
+        return ""
     count = len(summary.crossings)
     if count == 0:
-        text = (
-            f"No crossover between {letter} = {summary.sizes[0]} and {summary.sizes[-1]}: "
-            f"{names[summary.faster_first]} was faster at every size measured."
-        )
-    elif count == 1:
-        text = (
-            f"Direct and FFT cross at {letter} ≈ {summary.crossover:.3g}: "
-            f"{names[summary.faster_first]} is faster below, {other[summary.faster_first]} above."
-        )
-    else:
-        text = (
-            f"Direct and FFT cross {count} times, where their times are close or noisy; after "
-            f"the last crossing, at {letter} ≈ {summary.crossover:.3g}, "
-            f"{names[summary.faster_last]} is faster at every size measured."
-        )
-    largest = summary.anchor
-    ratio = summary.speedup("fft", over="direct", size=largest)
-    if ratio >= 1:
-        return text + f" At {letter} = {largest} the FFT is {_ratio(ratio)}× faster than direct."
-    return text + f" At {letter} = {largest} direct is {_ratio(1 / ratio)}× faster than the FFT."
+        first, last = summary.sizes[0], summary.sizes[-1]
+        return f"The medians do not cross between {letter} = {first} and {last}."
+    if count == 1:
+        return f"The medians cross at {letter} ≈ {summary.crossover:.3g}."
+    return (
+        f"The medians cross {count} times, the last at {letter} ≈ {summary.crossover:.3g}: "
+        "where they run close, noise decides the order."
+    )
 
 
 def _agreement_text(summary: timing.SweepSummary) -> str:
     agreed, total = summary.agreement
-    letter = "K" if summary.sweep == "kernel" else "N"
+    letter = summary.letter
     picks = sorted({timing.METHOD_LABELS[pick] for pick in summary.auto})
     misses = [
-        f"{letter} = {size} → {timing.METHOD_LABELS.get(fast, '—')}"
-        for size, fast, ok in zip(summary.sizes, summary.fastest, summary.agree, strict=True)
-        if not ok
+        f"{letter} = {size} → {timing.METHOD_LABELS[beaten]}"
+        for size, beaten in zip(summary.sizes, summary.beaten_by, strict=True)
+        if beaten
     ]
     text = (
-        f"`choose_method` picks {' or '.join(picks)} here: the fastest measured method at "
-        f"{agreed} of {total} sizes."
+        f"`choose_method` picks {' or '.join(picks)} here: no method was clearly faster than "
+        f"its pick at {agreed} of {total} sizes."
     )
-    return text + (
-        " Where it missed, the fastest was: " + ", ".join(misses) + "." if misses else ""
+    return text + (" Clearly faster where it missed: " + ", ".join(misses) + "." if misses else "")
+
+
+def _load_value(stored: dict) -> str:
+    before, after = stored.get("load_before"), stored.get("load_after")
+    if before is None or after is None or before.one is None or after.one is None:
+        return "unknown"
+    return f"{before.one:.2f} → {after.one:.2f}"
+
+
+def _load_text(stored: dict) -> str:
+    before, after = stored.get("load_before"), stored.get("load_after")
+    if before is None or after is None:
+        return "The machine's load was not recorded for this run."
+    text = (
+        f"Machine during the run: {before.describe()} at the start; {after.describe()} at the end."
     )
+    if before.busy or after.busy:
+        text += (
+            " It was busy (a load at or above the CPU count): timings are noisier, so more "
+            "sizes come out too close to call."
+        )
+    return text
 
 
 def _results(stored: dict) -> None:
@@ -177,20 +189,30 @@ def _results(stored: dict) -> None:
     }
     cpu_kernel, cpu_image = summaries[("kernel", "cpu")], summaries[("image", "cpu")]
     metrics = st.columns(4)
-    for column, summary, letter in ((metrics[0], cpu_kernel, "K"), (metrics[1], cpu_image, "N")):
+    for column, summary in ((metrics[0], cpu_kernel), (metrics[1], cpu_image)):
         if summary.crossover is None:
             value = f"none in {summary.sizes[0]}–{summary.sizes[-1]}"
         else:
-            value = f"{letter} ≈ {summary.crossover:.3g}"
+            value = f"{summary.letter} ≈ {summary.crossover:.3g}"
         column.metric(
             f"Crossover, {summary.sweep} sweep",
             value,
-            help="Where direct filtering and the FFT take the same time, on the CPU.",
+            help="Where the median times of direct filtering and the FFT cross, on the CPU.",
         )
     agreed = sum(s.agreement[0] for s in summaries.values())
     total = sum(s.agreement[1] for s in summaries.values())
-    metrics[2].metric("Auto pick was the fastest", f"{agreed} of {total}")
-    metrics[3].metric("Measuring took", f"{stored['seconds']:.1f} s")
+    metrics[2].metric(
+        "Auto pick not beaten",
+        f"{agreed} of {total}",
+        help="Sizes where no method was clearly faster than what choose_method picks.",
+    )
+    cpus = stored["load_before"].cpus if stored.get("load_before") else "?"
+    metrics[3].metric(
+        f"Load (1 min), {cpus} CPUs",
+        _load_value(stored),
+        help="os.getloadavg() at the start and at the end of the run.",
+    )
+    st.caption(_load_text(stored))
 
     for sweep in ("kernel", "image"):
         shown = [summaries[(sweep, backend)] for backend in plan.backends]
@@ -202,16 +224,20 @@ def _results(stored: dict) -> None:
         )
         for summary in shown:
             prefix = f"**{summary.backend.upper()}.** " if len(shown) > 1 else ""
-            st.markdown(prefix + _crossover_text(summary) + " " + _agreement_text(summary))
+            parts = [summary.verdict_text(), _crossing_text(summary), _agreement_text(summary)]
+            st.markdown(prefix + " ".join(part for part in parts if part))
 
     note = (
-        f"Medians of {plan.repeats} timed runs after one warm-up run, on random images. "
-        "The kernel is a Gaussian (σ = K/6), which has rank 1, so the separable route "
-        "applies; a kernel of higher rank has no separable series. "
+        f"Medians of {plan.repeats} timed runs after one warm-up run, on random images; at "
+        "each size the methods take turns, run by run, so a busy moment slows them alike. "
+        "Error bars span the middle half of each method's runs: a method is called faster "
+        "only where its bar lies wholly below the other's, otherwise the two are too close "
+        "to call. The kernel is a Gaussian (σ = K/6), which has rank 1, so the separable "
+        "route applies; a kernel of higher rank has no separable series. "
         "Guide lines follow the cost laws through the measured direct and FFT times at the "
-        "largest size. Other programs running at the same time slow some runs down: here "
-        f"the slowest run of a measurement took up to {_ratio(timing.largest_spread(rows))}× "
-        "its fastest."
+        "largest size. The slowest run of a measurement took up to "
+        f"{timing.format_ratio(timing.largest_spread(rows))}× its fastest. "
+        f"Measuring took {stored['seconds']:.1f} s."
     )
     if "gpu" not in plan.backends:
         note += f" GPU not measured: {stored['gpu_reason']}"
@@ -242,7 +268,9 @@ with guarded("measuring the filters"):
     if stored is None:
         st.info(
             f"Press **Measure** to make {plan.measurement_count} measurements: every method at "
-            f"every size chosen above, each timed {plan.repeats} times after one warm-up run."
+            f"every size chosen above, each timed {plan.repeats} times after one warm-up run, "
+            "the methods taking turns."
         )
+        st.caption(f"This machine now: {timing.machine_load().describe()}.")
     else:
         _results(stored)

@@ -4,7 +4,7 @@ import streamlit as st
 
 import filters
 from filters import images, kernels, timing
-from ui import compute, conventions, figures, light_figures, state, widgets
+from ui import compute, conventions, figures, light_figures, state, timing_view, widgets
 from ui import performance_figures as timing_figures
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
@@ -69,25 +69,50 @@ def question_fft(image, kernel, current: state.Demo, name: str) -> None:
     through_fft = filters.fft_convolve(image, kernel, **options)
     difference = filters.Difference.between(direct, through_fft)
     bound = filters.fft_tolerance(image, kernel, current.dtype)
-    direct_time = timing.time_call(lambda: filters.convolve(image, kernel, **options), 5)
-    fft_time = timing.time_call(lambda: filters.fft_convolve(image, kernel, **options), 5)
+    # The times are the Compare page's: the working image, kept per image, kernel and options.
+    working, working_key = _working_image(current)
+    result_key = compute.result_key(working_key, kernel, current)
+    times = timing_view.route_times(result_key, working_key, working, kernel, current)
+    timing_view.remember(result_key)
     columns = st.columns(3)
     columns[0].metric("max |direct − FFT|", f"{difference.max_abs:.2g}")
-    columns[1].metric("direct (spatial domain)", _ms(direct_time.median))
-    columns[2].metric("through the FFT", _ms(fft_time.median))
+    columns[1].metric("direct (spatial domain)", timing_view.ms(times.stats["convolution"].median))
+    columns[2].metric("through the FFT", timing_view.ms(times.stats["fft"].median))
     within = "within" if difference.max_abs <= bound else "OUTSIDE"
     st.markdown(
         f"With {name}, both routes give the same image: they differ by "
         f"{difference.max_abs:.2g}, {within} the rounding bound {bound:.2g}. "
-        "Times are medians of 5 runs."
+        + " ".join(times.sentences())
     )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        timing_view.chart(timing_view.bars_data(times), key="questions_timing")
+    with right:
+        same = ""
+        if st.session_state.get(state.FULL_SOURCE) is None:
+            same = " The Compare page shows these same figures for this image, kernel and options."
+        st.caption(times.describe() + same)
 
-    growth = timing.kernel_growth(
-        image, *GROWTH_SIZES, repeats=5, backend=current.backend, dtype=current.dtype
+    def grew(found: dict) -> str:
+        """How a route's time changed from the small kernel to the large one, if beyond noise."""
+        small_stats, large_stats = (found[size] for size in GROWTH_SIZES)
+        outcome = timing.verdict({"small": small_stats, "large": large_stats}, "small", "large")
+        ratio = timing.format_ratio(outcome.ratio)
+        if outcome.faster == "small":
+            return f"took **{ratio}×** as long"
+        if outcome.faster == "large":
+            return f"was **{ratio}×** faster with the larger kernel"
+        return f"did not change beyond the noise ({timing.TOO_CLOSE})"
+
+    growth = timing_view.kernel_growth(
+        f"{working_key}|questions{SMALL_SIDE}",
+        image,
+        *GROWTH_SIZES,
+        current.backend,
+        current.dtype,
     )
     small, large = GROWTH_SIZES
-    direct_ratio = growth["direct"][large] / growth["direct"][small]
-    fft_ratio = growth["fft"][large] / growth["fft"][small]
+    height, width = image.shape[:2]
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.plotly_chart(
@@ -100,9 +125,10 @@ def question_fft(image, kernel, current: state.Demo, name: str) -> None:
         st.markdown(
             f"**Does the cost grow with the kernel?** From {small}×{small} to "
             f"{large}×{large}, the kernel has {large**2 / small**2:.0f}× more taps. "
-            f"Measured just now: direct filtering took **{direct_ratio:.1f}×** as long, "
-            f"the FFT **{fft_ratio:.1f}×**. The FFT's work depends on the padded image's "
-            "size, not on how many taps the kernel has."
+            f"Timed on the {width}×{height} version of the image with Gaussian kernels and "
+            f"full 2-D sums, taking turns: direct filtering {grew(growth['direct'])}, the FFT "
+            f"{grew(growth['fft'])}. The FFT's work depends on the padded image's size, not on "
+            "how many taps the kernel has."
         )
         st.markdown(
             "Without padding, the spectra's product wraps around the edges: the FFT "

@@ -26,27 +26,202 @@ class FakeClock:
         return value
 
 
-def test_time_call_reports_the_median_of_the_clock_differences(monkeypatch):
+class SimulatedMachine:
+    """A clock that only moves when a candidate runs: each call takes the seconds scripted.
+
+    ``candidate(name, seconds)`` is a call that logs its name and advances the
+    clock by the next of ``seconds``; the calls whose 0-based position among all
+    calls is in ``spikes`` take 50 times longer, as when another program wakes up.
+    """
+
+    def __init__(self, spikes=()):
+        self.now = 0.0
+        self.log: list[str] = []
+        self.spikes = set(spikes)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def candidate(self, name: str, seconds):
+        remaining = iter(seconds)
+
+        def run():
+            factor = 50.0 if len(self.log) in self.spikes else 1.0
+            self.log.append(name)
+            self.now += next(remaining) * factor
+
+        return run
+
+
+def stats(*runs: float) -> timing.TimingStats:
+    return timing.TimingStats.of(runs)
+
+
+# ---------------------------------------------------------------------------- measure
+
+
+def test_measure_warms_up_then_interleaves_the_rounds_starting_one_further_each_time():
+    machine = SimulatedMachine()
+    candidates = {name: machine.candidate(name, [1.0] * 10) for name in "abc"}
+    timing.measure(candidates, repeats=4, warmup=2, clock=machine)
+    assert "".join(machine.log) == "abcabc" + "abcbcacababc"
+
+
+def test_measure_reports_median_quartiles_and_extremes_of_the_timed_runs_only():
+    machine = SimulatedMachine()
+    found = timing.measure(
+        {
+            "a": machine.candidate("a", [100.0, 1.0, 3.0, 2.0, 10.0, 4.0]),  # 100: the warm-up
+            "b": machine.candidate("b", [7.0, 5.0, 5.0, 5.0, 5.0, 5.0]),
+        },
+        repeats=5,
+        warmup=1,
+        clock=machine,
+    )
+    assert list(found) == ["a", "b"]
+    # Runs 1 3 2 10 4, sorted 1 2 3 4 10: inclusive quartiles at the 2nd and 4th.
+    assert found["a"] == timing.TimingStats(
+        median=3.0, q1=2.0, q3=4.0, min=1.0, max=10.0, runs=(1.0, 3.0, 2.0, 10.0, 4.0)
+    )
+    assert found["a"].spread == 10.0
+    assert found["b"] == stats(5, 5, 5, 5, 5)
+
+
+def test_quartiles_interpolate_between_runs_and_equal_the_single_run():
+    assert (stats(1, 2, 3, 4).q1, stats(1, 2, 3, 4).q3) == (1.75, 3.25)
+    one = stats(0.25)
+    assert (one.median, one.q1, one.q3, one.min, one.max) == (0.25,) * 5
+
+
+def test_a_load_spike_during_one_round_slows_every_candidate_alike():
+    """Interleaved, a spike costs each candidate one slow run: the verdict survives it."""
+    # Calls 0–1 warm up, then rounds of two calls: calls 6 and 7 are round 2.
+    machine = SimulatedMachine(spikes={6, 7})
+    found = timing.measure(
+        {
+            "fast": machine.candidate("fast", [1.0] * 8),
+            "slow": machine.candidate("slow", [2.0] * 8),
+        },
+        repeats=5,
+        warmup=1,
+        clock=machine,
+    )
+    assert found["fast"].runs == (1.0, 1.0, 50.0, 1.0, 1.0)
+    assert found["slow"].runs == (2.0, 2.0, 100.0, 2.0, 2.0)
+    outcome = timing.verdict(found, "slow", "fast")
+    assert (outcome.faster, outcome.slower, outcome.ratio) == ("fast", "slow", 2.0)
+
+
+def test_time_budget_lowers_the_repeats_but_not_below_the_minimum():
+    machine = SimulatedMachine()
+    calls = {name: machine.candidate(name, [1.0] * 20) for name in "ab"}  # 2 s a round
+    found = timing.measure(calls, repeats=7, clock=machine, time_budget=8.0)
+    assert len(found["a"].runs) == 4
+    machine.log.clear()
+    found = timing.measure(calls, repeats=7, clock=machine, time_budget=1.0, min_repeats=3)
+    assert len(found["b"].runs) == 3
+    assert machine.log == list("ababbaab")
+
+
+def test_time_call_is_measure_with_one_candidate(monkeypatch):
     clock = FakeClock([0.0, 1.0, 10.0, 13.0, 20.0, 22.0])
     monkeypatch.setattr(timing, "perf_counter", clock)
     calls = []
-    stats = timing.time_call(lambda: calls.append(1), repeats=3, warmup=2)
-    assert stats == timing.TimingStats(median=2.0, min=1.0, max=3.0, runs=(1.0, 3.0, 2.0))
+    found = timing.time_call(lambda: calls.append(1), repeats=3, warmup=2)
+    assert found == stats(1.0, 3.0, 2.0)
     assert len(calls) == 5  # two warm-up calls, untimed, then three timed ones
     assert clock.calls == 6
 
 
-def test_time_call_median_of_an_even_count_is_the_mean_of_the_middle_two(monkeypatch):
-    monkeypatch.setattr(timing, "perf_counter", FakeClock([0, 4, 0, 1, 0, 2, 0, 8]))
-    stats = timing.time_call(lambda: None, repeats=4, warmup=0)
-    assert stats.median == 3.0
-    assert (stats.min, stats.max) == (1, 8)
+def test_time_call_median_of_an_even_count_is_the_mean_of_the_middle_two():
+    found = timing.time_call(
+        lambda: None, repeats=4, warmup=0, clock=FakeClock([0, 4, 0, 1, 0, 2, 0, 8])
+    )
+    assert found.median == 3.0
+    assert (found.min, found.max) == (1, 8)
 
 
 @pytest.mark.parametrize(("repeats", "warmup"), [(0, 1), (2, -1), (1.5, 0), (True, 0)])
 def test_time_call_refuses_bad_counts(repeats, warmup):
     with pytest.raises(FiltersError, match=r"repeats|warmup"):
         timing.time_call(lambda: None, repeats=repeats, warmup=warmup)
+
+
+def test_measure_refuses_nothing_to_time():
+    with pytest.raises(FiltersError, match="candidates"):
+        timing.measure({})
+
+
+# ---------------------------------------------------------------------------- verdicts
+
+
+def test_faster_only_when_the_upper_quartile_is_below_the_other_lower_quartile():
+    quick, slow = stats(1, 1.1, 1.2, 1.3, 1.4), stats(2, 2.1, 2.2, 2.3, 2.4)
+    assert timing.clearly_faster(quick, slow) and not timing.clearly_faster(slow, quick)
+    # Touching middle halves (q3 == the other's q1) are not separated.
+    touching = timing.TimingStats(2.0, 1.5, 3.0, 1.0, 4.0, ())
+    other = timing.TimingStats(4.0, 3.0, 5.0, 2.0, 9.0, ())
+    assert not timing.clearly_faster(touching, other)
+    # Whole ranges may overlap (an outlier) as long as the middle halves do not.
+    outlier = stats(1, 1, 1, 1, 30)
+    assert timing.clearly_faster(outlier, slow)
+
+
+def test_verdict_names_the_faster_and_the_ratio_of_medians():
+    found = {"direct": stats(4, 4.1, 4.2, 4.3, 9), "fft": stats(1, 1.0, 1.1, 1.2, 1.3)}
+    outcome = timing.verdict(found, "direct", "fft")
+    assert (outcome.first, outcome.second) == ("direct", "fft")
+    assert (outcome.faster, outcome.slower) == ("fft", "direct")
+    assert outcome.decided
+    assert outcome.ratio == pytest.approx(4.2 / 1.1)
+    labels = {"direct": "direct", "fft": "the FFT"}
+    assert outcome.sentence(labels) == "The FFT is faster than direct (×3.8)."
+    assert timing.verdict(found, "fft", "direct").sentence() == "Fft is faster than direct (×3.8)."
+
+
+def test_overlapping_spreads_are_too_close_to_call_whatever_the_medians():
+    # Medians 1.0 and 1.5, but the middle halves (0.9–1.8 and 1.1–1.9) overlap.
+    found = {"a": stats(0.8, 0.9, 1.0, 1.8, 2.0), "b": stats(1.0, 1.1, 1.5, 1.9, 2.0)}
+    outcome = timing.verdict(found, "a", "b")
+    assert not outcome.decided and outcome.faster is None and outcome.slower is None
+    assert outcome.ratio == pytest.approx(1.5)
+    assert outcome.sentence({"a": "direct", "b": "the FFT"}) == (
+        "Direct and the FFT are too close to call on this machine."
+    )
+
+
+def test_one_verdict_answers_both_orders_alike():
+    found = {"a": stats(1, 2, 3), "b": stats(10, 20, 30), "c": stats(2, 2.5, 3.5)}
+    for x, y in (("a", "b"), ("a", "c"), ("b", "c")):
+        one, other = timing.verdict(found, x, y), timing.verdict(found, y, x)
+        assert (one.faster, one.slower, one.ratio) == (other.faster, other.slower, other.ratio)
+
+
+def test_verdict_refuses_a_name_that_was_not_timed():
+    with pytest.raises(FiltersError, match="'gpu' was not timed"):
+        timing.verdict({"cpu": stats(1)}, "cpu", "gpu")
+
+
+@pytest.mark.parametrize(
+    ("ratio", "text"), [(1.04, "1"), (2.44, "2.4"), (9.94, "9.9"), (38.4, "38")]
+)
+def test_format_ratio(ratio, text):
+    assert timing.format_ratio(ratio) == text
+
+
+def test_machine_load_reports_load_averages_and_usable_cpus(monkeypatch):
+    monkeypatch.setattr(timing.os, "getloadavg", lambda: (1.5, 1.0, 0.5))
+    monkeypatch.setattr(timing.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    load = timing.machine_load()
+    assert load == timing.MachineLoad(1.5, 1.0, 0.5, 2)
+    assert load.describe() == "load average 1.50 (1 min) on 2 CPUs"
+    assert load.busy is False
+
+    def unknown():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(timing.os, "getloadavg", unknown)
+    assert timing.machine_load().describe() == "load average unknown on 2 CPUs"
 
 
 def test_crossover_of_a_power_law_and_a_constant_is_exact_on_log_log_axes():
@@ -173,7 +348,8 @@ def test_run_plan_runs_both_sweeps_with_a_rising_progress_fraction():
     assert rows[0].channels == 3
 
 
-def _row(method, size, seconds, *, sweep="kernel", auto="fft", image=64):
+def _row(method, size, seconds, *, sweep="kernel", auto="fft", image=64, spread=0.0):
+    """A measurement whose middle half of runs spans ``seconds · (1 ± spread)``."""
     return Measurement(
         sweep=sweep,
         backend="cpu",
@@ -183,8 +359,10 @@ def _row(method, size, seconds, *, sweep="kernel", auto="fft", image=64):
         channels=1,
         kernel_size=size if sweep == "kernel" else 5,
         median_s=seconds,
-        min_s=seconds,
-        max_s=seconds,
+        min_s=seconds * (1 - 2 * spread),
+        max_s=seconds * (1 + 2 * spread),
+        q1_s=seconds * (1 - spread),
+        q3_s=seconds * (1 + spread),
         repeats=3,
         auto_choice=auto,
     )
@@ -205,9 +383,10 @@ def test_summarize_gathers_medians_crossover_fastest_and_guides():
     assert summary.medians["direct"] == direct
     assert "fft_reused" not in summary.medians
     assert summary.crossover == pytest.approx(timing.crossover(sizes, direct, fft))
-    assert (summary.faster_first, summary.faster_last) == ("direct", "fft")
+    assert [v.faster for v in summary.verdicts] == ["direct", "fft", "fft"]
     assert summary.fastest == ("direct", "separable", "separable")
     assert summary.auto == ("direct", "separable", "fft")
+    assert summary.beaten_by == ("", "", "separable")
     assert summary.agree == (True, True, False)
     assert summary.agreement == (2, 3)
     assert summary.anchor == 27
@@ -223,6 +402,44 @@ def test_summarize_gathers_medians_crossover_fastest_and_guides():
         timing.fft_cost(64, 64, 3) / timing.fft_cost(64, 64, 27)
     )
     assert summary.fixed == "64×64 grey image"
+    assert summary.verdict_text() == (
+        "Direct is faster than the FFT at K = 3 (×5). "
+        "The FFT is faster than direct at K = 9, 27 (×1.8 to ×16)."
+    )
+
+
+def test_summary_verdicts_say_too_close_where_the_spreads_overlap():
+    # At K = 9 the medians differ by 10 %, inside a ±20 % spread: no winner, no pick beaten.
+    rows = [
+        _row("direct", 3, 1.0, spread=0.2, auto="direct"),
+        _row("fft", 3, 3.0, spread=0.2, auto="direct"),
+        _row("direct", 9, 2.2, spread=0.2, auto="direct"),
+        _row("fft", 9, 2.0, spread=0.2, auto="direct"),
+    ]
+    summary = timing.summarize(rows, "kernel")
+    assert summary.verdicts[1].faster is None
+    assert summary.fastest == ("direct", "fft")
+    assert summary.agree == (True, True)
+    assert summary.verdict_text() == (
+        "Direct is faster than the FFT at K = 3 (×3). Too close to call on this machine at K = 9."
+    )
+    assert summary.q1["fft"] == pytest.approx((2.4, 1.6))
+    assert summary.q3["direct"] == pytest.approx((1.2, 2.64))
+
+
+def test_a_sweep_timed_by_a_steady_clock_calls_every_size_too_close():
+    """Every run lasts exactly one tick: nothing is faster than anything."""
+    ticks = iter(range(10_000))
+    rows = timing.sweep_kernel_sizes(
+        (12, 12), [3, 5], methods=["direct", "fft"], repeats=3, clock=lambda: next(ticks)
+    )
+    assert all(
+        (r.median_s, r.q1_s, r.q3_s, r.min_s, r.max_s, r.repeats) == (1, 1, 1, 1, 1, 3)
+        for r in rows
+    )
+    summary = timing.summarize(rows, "kernel")
+    assert summary.verdict_text() == "Too close to call on this machine at K = 3, 5."
+    assert summary.agreement == (2, 2)
 
 
 def test_summarize_keeps_sweeps_and_backends_apart():
@@ -240,11 +457,12 @@ def test_results_to_csv_parses_back_exactly():
     records = list(csv.DictReader(io.StringIO(text)))
     assert text.splitlines()[0] == (
         "sweep,backend,method,image_height,image_width,channels,kernel_size,"
-        "median_s,min_s,max_s,repeats,auto_choice"
+        "median_s,min_s,max_s,q1_s,q3_s,repeats,auto_choice"
     )
     assert [r["method"] for r in records] == ["direct", "fft"]
     for record, row in zip(records, rows, strict=True):
         assert float(record["median_s"]) == row.median_s
+        assert float(record["q3_s"]) == row.q3_s
         assert int(record["kernel_size"]) == row.kernel_size
         assert record["auto_choice"] == row.auto_choice
 
@@ -253,7 +471,17 @@ def test_kernel_growth_times_both_methods_at_both_sizes():
     growth = timing.kernel_growth(np.random.default_rng(1).random((24, 20, 3)), 3, 7, repeats=1)
     assert set(growth) == {"direct", "fft"}
     assert all(set(times) == {3, 7} for times in growth.values())
-    assert all(seconds > 0 for times in growth.values() for seconds in times.values())
+    assert all(
+        found.median > 0 and len(found.runs) == 1
+        for times in growth.values()
+        for found in times.values()
+    )
+
+
+def test_kernel_growth_interleaves_its_four_calls():
+    ticks = iter(range(1000))
+    growth = timing.kernel_growth(np.ones((8, 8)), 3, 5, repeats=4, clock=lambda: next(ticks))
+    assert growth["fft"][5] == timing.TimingStats.of([1, 1, 1, 1])
 
 
 def test_measurement_count_skips_separable_for_a_one_pixel_kernel():
@@ -271,10 +499,11 @@ def test_measurement_count_skips_separable_for_a_one_pixel_kernel():
 
 def test_largest_spread_is_the_worst_max_over_min():
     rows = [
-        Measurement("kernel", "cpu", "fft", 8, 8, 1, 3, 2.0, 1.0, 3.0, 3, "fft"),
-        Measurement("kernel", "cpu", "direct", 8, 8, 1, 3, 2.0, 2.0, 5.0, 3, "fft"),
+        Measurement("kernel", "cpu", "fft", 8, 8, 1, 3, 2.0, 1.0, 3.0, 1.5, 2.5, 3, "fft"),
+        Measurement("kernel", "cpu", "direct", 8, 8, 1, 3, 2.0, 2.0, 5.0, 2.0, 3.0, 3, "fft"),
     ]
     assert timing.largest_spread(rows) == 3.0
+    assert rows[0].stats == timing.TimingStats(2.0, 1.5, 2.5, 1.0, 3.0, ())
     assert math.isnan(timing.largest_spread([]))
 
 

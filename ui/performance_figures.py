@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from filters.timing import METHOD_LABELS, Measurement, SweepSummary
+from filters.timing import METHOD_LABELS, Measurement, SweepSummary, TimingStats
 from ui.figures import bottom_margin, chart_title, legend_below, top_margin
 
 # Okabe–Ito colours (distinct under the common colour-vision deficiencies), and a
@@ -41,16 +41,19 @@ def _size_label(summary: SweepSummary, size: float) -> str:
 def sweep_figure(summaries: list[SweepSummary], *, height: int = 560) -> go.Figure:
     """Median time against the swept size on log-log axes, one line per method and backend.
 
-    Guide lines show the two cost laws through the measured point at the
-    largest size; a vertical line marks each measured direct/FFT crossover;
-    rings mark what ``choose_method`` picks at each size (a crossed ring where
-    it was not the fastest measured).
+    Error bars span each point's middle half of runs (lower to upper quartile):
+    where two methods' bars overlap, neither is clearly faster. Guide lines
+    show the two cost laws through the measured point at the largest size; a
+    vertical line marks where the direct and FFT medians cross; rings mark what
+    ``choose_method`` picks at each size (a crossed ring where another method
+    was clearly faster).
     """
     figure = go.Figure()
     first = summaries[0]
     for summary in summaries:
         backend = summary.backend.upper()
         for method, medians in summary.medians.items():
+            low, high = summary.q1[method], summary.q3[method]
             figure.add_trace(
                 go.Scatter(
                     x=list(summary.sizes),
@@ -59,8 +62,19 @@ def sweep_figure(summaries: list[SweepSummary], *, height: int = 560) -> go.Figu
                     mode="lines+markers",
                     line=dict(color=COLOURS[method], width=3, dash=DASHES.get(summary.backend)),
                     marker=dict(symbol=SYMBOLS[method], size=11, color=COLOURS[method]),
+                    error_y=dict(
+                        type="data",
+                        symmetric=False,
+                        array=[(h - m) * 1000.0 for h, m in zip(high, medians, strict=True)],
+                        arrayminus=[(m - lo) * 1000.0 for lo, m in zip(low, medians, strict=True)],
+                        color=COLOURS[method],
+                        thickness=2,
+                        width=6,
+                    ),
+                    customdata=[[lo * 1000.0, h * 1000.0] for lo, h in zip(low, high, strict=True)],
                     hovertemplate=f"{METHOD_LABELS[method]} ({backend})<br>"
-                    "size %{x}: %{y:.3g} ms<extra></extra>",
+                    "size %{x}: median %{y:.3g} ms<br>"
+                    "middle half %{customdata[0]:.3g}–%{customdata[1]:.3g} ms<extra></extra>",
                     connectgaps=False,
                 )
             )
@@ -93,7 +107,7 @@ def sweep_figure(summaries: list[SweepSummary], *, height: int = 560) -> go.Figu
     )
     figure.update_yaxes(
         type="log",
-        title="milliseconds (median)",
+        title="milliseconds (median, bars: middle half)",
         tickfont=dict(size=15),
         gridcolor="#e5e5e5",
     )
@@ -129,7 +143,7 @@ def _crossover_line(figure: go.Figure, summary: SweepSummary, name_backend: bool
         y1=1,
         line=dict(color="black", width=2, dash=dash),
     )
-    text = f"crossover {_size_label(summary, summary.crossover)}"
+    text = f"medians cross at {_size_label(summary, summary.crossover)}"
     if name_backend:
         text += f" ({summary.backend.upper()})"
     figure.add_annotation(
@@ -147,8 +161,8 @@ def _crossover_line(figure: go.Figure, summary: SweepSummary, name_backend: bool
 
 def _auto_markers(figure: go.Figure, summary: SweepSummary) -> None:
     for agree, name, symbol in (
-        (True, "auto pick = fastest", "circle-open"),
-        (False, "auto pick ≠ fastest", "circle-x-open"),
+        (True, "auto pick not beaten", "circle-open"),
+        (False, "auto pick clearly beaten", "circle-x-open"),
     ):
         xs, ys, text = [], [], []
         for index, size in enumerate(summary.sizes):
@@ -160,8 +174,10 @@ def _auto_markers(figure: go.Figure, summary: SweepSummary) -> None:
                 continue
             xs.append(size)
             ys.append(value * 1000.0)
+            beaten = summary.beaten_by[index]
             text.append(
-                f"picks {METHOD_LABELS[pick]}; fastest: {METHOD_LABELS[summary.fastest[index]]}"
+                f"picks {METHOD_LABELS[pick]}; "
+                + (f"clearly beaten by {METHOD_LABELS[beaten]}" if beaten else "not beaten")
             )
         if xs:
             figure.add_trace(
@@ -178,13 +194,13 @@ def _auto_markers(figure: go.Figure, summary: SweepSummary) -> None:
 
 
 def agreement_table(summary: SweepSummary) -> pd.DataFrame:
-    """Per size: the fastest measured method, ``choose_method``'s pick, and whether they agree."""
+    """Per size: the lowest median, ``choose_method``'s pick, and what clearly beat it, if any."""
     return pd.DataFrame(
         {
             "size": list(summary.sizes),
-            "fastest measured": [METHOD_LABELS.get(m, "—") for m in summary.fastest],
+            "lowest median": [METHOD_LABELS.get(m, "—") for m in summary.fastest],
             "choose_method picks": [METHOD_LABELS[m] for m in summary.auto],
-            "agree": ["yes" if a else "no" for a in summary.agree],
+            "pick clearly beaten by": [METHOD_LABELS.get(m, "no one") for m in summary.beaten_by],
         }
     )
 
@@ -204,42 +220,64 @@ def measurements_table(rows: list[Measurement]) -> pd.DataFrame:
             "median ms": np.round([r.median_s * 1000 for r in rows], 3),
             "min ms": np.round([r.min_s * 1000 for r in rows], 3),
             "max ms": np.round([r.max_s * 1000 for r in rows], 3),
+            "lower quartile ms": np.round([r.q1_s * 1000 for r in rows], 3),
+            "upper quartile ms": np.round([r.q3_s * 1000 for r in rows], 3),
             "runs": [r.repeats for r in rows],
         }
     )
 
 
-def growth_bars(growth: dict[str, dict[int, float]], *, height: int = 360) -> go.Figure:
-    """Grouped bars: direct and FFT times for a small and a large kernel (milliseconds).
+def growth_bars(growth: dict[str, dict[int, TimingStats]], *, height: int = 360) -> go.Figure:
+    """Grouped bars: direct and FFT medians for a small and a large kernel (milliseconds).
 
-    The axis is logarithmic, so that equal ratios look equal whatever the times.
+    Error bars span the middle half of the runs (lower to upper quartile). The
+    axis is logarithmic, so that equal ratios look equal whatever the times.
     """
     sizes = sorted(next(iter(growth.values())))
     shades = ["#56B4E9", "#0072B2"]
     figure = go.Figure()
     labels = {"direct": "direct", "fft": "FFT"}
     for shade, size in zip(shades, sizes, strict=False):
-        values = [growth[method][size] * 1000.0 for method in growth]
+        found = [growth[method][size] for method in growth]
+        values = [s.median * 1000.0 for s in found]
         figure.add_trace(
             go.Bar(
                 x=[labels.get(m, m) for m in growth],
                 y=values,
                 name=f"{size}×{size} kernel",
                 marker_color=shade,
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=[(s.q3 - s.median) * 1000.0 for s in found],
+                    arrayminus=[(s.median - s.q1) * 1000.0 for s in found],
+                    color="#222222",
+                    thickness=2,
+                ),
                 text=[f"{v:.2f} ms" for v in values],
                 textposition="outside",
                 textfont=dict(size=16),
-                hovertemplate="%{x}, " + f"{size}×{size}" + ": %{y:.3f} ms<extra></extra>",
+                customdata=[[s.q1 * 1000.0, s.q3 * 1000.0] for s in found],
+                hovertemplate="%{x}, "
+                + f"{size}×{size}"
+                + ": median %{y:.3f} ms<br>middle half %{customdata[0]:.3f}–"
+                "%{customdata[1]:.3f} ms<extra></extra>",
             )
         )
-    values = [v * 1000.0 for times in growth.values() for v in times.values()]
+    values = [
+        v * 1000.0
+        for times in growth.values()
+        for s in times.values()
+        for v in (s.q1, s.q3, s.median)
+        if v > 0
+    ]
     low, high = math.log10(min(values)), math.log10(max(values))
     figure.update_layout(
         barmode="group",
         height=height,
         font=FONT,
         yaxis=dict(
-            title="milliseconds (median, log scale)",
+            title="ms (median, bars: middle half)",
             type="log",
             dtick=1,
             range=[low - 0.3, high + 0.4],
