@@ -729,6 +729,10 @@ def distances(history, kernel) -> tuple[np.ndarray, np.ndarray]:
 
 #: The padding strings :func:`conv2d` accepts (PyTorch's).
 PADDING_MODES = ("valid", "same")
+_TRANSPOSED_PADDING = (
+    "padding of a transposed convolution must be an integer or a pair of integers "
+    "(as in PyTorch, 'valid' and 'same' are for conv2d only); got {padding!r}."
+)
 
 
 def _is_integer(value) -> bool:
@@ -796,7 +800,8 @@ def _resolved_padding(padding, kernel_hw, stride, dilation) -> tuple[tuple[int, 
             return (0, 0), (0, 0)
         if any(step != 1 for step in stride):
             raise FiltersError(
-                f"padding='same' needs stride 1 (as in PyTorch); got stride {stride}."
+                f"padding='same' needs stride 1 (as in PyTorch); got stride "
+                f"{stride[0] if len(set(stride)) == 1 else stride}."
             )
         return tuple(same_padding(k, d) for k, d in zip(kernel_hw, dilation, strict=True))
     rows, cols = _pair(padding, "padding", minimum=0)
@@ -895,6 +900,8 @@ def conv_transpose2d_output_size(
     """
     size = _axis_int(size, "size", minimum=1)
     kernel = _axis_int(kernel, "kernel", minimum=1)
+    if isinstance(padding, str):
+        raise FiltersError(_TRANSPOSED_PADDING.format(padding=padding))
     values = {
         "stride": _axis_int(stride, "stride", minimum=1),
         "padding": _axis_int(padding, "padding", minimum=0),
@@ -1012,10 +1019,7 @@ def _transpose_layer(x, w, bias, stride, padding, output_padding, dilation, grou
     x, w, bias, batched, groups = _layer_arrays(x, w, bias, groups, transposed=True)
     stride, dilation = _stride_and_dilation(stride, dilation)
     if isinstance(padding, str):
-        raise FiltersError(
-            f"padding must be an integer or a pair of integers for a transposed convolution; "
-            f"got {padding!r}."
-        )
+        raise FiltersError(_TRANSPOSED_PADDING.format(padding=padding))
     padding = _pair(padding, "padding", minimum=0)
     output_padding = _pair(output_padding, "output_padding", minimum=0)
     _check_output_padding(output_padding, stride, dilation)
