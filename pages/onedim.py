@@ -36,7 +36,7 @@ FORMULAS = {
     "fft": r"c &= \mathcal{F}^{-1}\big\{\mathcal{F}\{a\}\cdot\mathcal{F}\{b\}\big\}",
 }
 MAX_COEFFICIENTS = 32  # typed polynomials: the animation has a frame per output sample
-MAX_RANDOM_DEGREE = 63
+MAX_RANDOM_DEGREE = 40
 FAIR, LOADED_DEFAULT = [1] * 6, [1, 1, 1, 1, 1, 3]
 FIGURE_HEIGHT = 620
 
@@ -68,12 +68,14 @@ def _polynomials(a: tuple[float, ...], b: tuple[float, ...]) -> onedim.Polynomia
 
 
 @compute.kept
-def _slides(
+def _sliding_figure(
     x: tuple[float, ...], x_start: int, h: tuple[float, ...], h_start: int, both: bool
-) -> list[onedim.Sliding]:
+):
+    """The animated figure, kept whole: its frames take about a second to build."""
     operations = onedim.OPERATIONS if both else ("convolve",)
     first, kernel = onedim.Sequence(np.array(x), x_start), onedim.Sequence(np.array(h), h_start)
-    return [onedim.sliding(first, kernel, operation) for operation in operations]
+    slides = [onedim.sliding(first, kernel, operation) for operation in operations]
+    return onedim_figures.sliding_figure(slides, height=FIGURE_HEIGHT)
 
 
 def _animation(x: onedim.Sequence, h: onedim.Sequence, key: str) -> None:
@@ -82,16 +84,18 @@ def _animation(x: onedim.Sequence, h: onedim.Sequence, key: str) -> None:
         key="onedim_correlation",
         help="With a kernel that is not symmetric the two outputs differ.",
     )
-    slides = _slides(tuple(x.values.tolist()), x.start, tuple(h.values.tolist()), h.start, both)
+    figure = _sliding_figure(
+        tuple(x.values.tolist()), x.start, tuple(h.values.tolist()), h.start, both
+    )
     st.plotly_chart(
-        onedim_figures.sliding_figure(slides, height=FIGURE_HEIGHT),
+        figure,
         key=key,
         width="stretch",
         config=figures.PLOTLY_CONFIG,
     )
     st.caption(
         f"x: {x.values.size} samples · h: {h.values.size} samples · "
-        f"{len(slides[0])} shifts, one frame each. Blue bars: input; orange: the kernel "
+        f"{len(figure.frames)} shifts, one frame each. Blue bars: input; orange: the kernel "
         "as placed (labels say which tap); green: products; the diamond is their sum."
     )
 

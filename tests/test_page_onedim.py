@@ -2,11 +2,13 @@
 bad coefficient text gets a plain message, and the animation has a frame per output sample.
 
 The numbers the page shows are read back and recomputed here with ``filters.onedim``.
+One real-browser test plays the animation: it runs in the browser, with no rerun.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from filters import onedim
+from tests.browser import (
+    ARTIFACTS,
+    assert_offline,
+    chromium,
+    new_offline_context,
+    serve_for_tests,
+    wait_idle,
+)
+from ui import onedim_figures
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EXAMPLES = ("average", "dice", "polynomial", "fft")
@@ -184,3 +195,51 @@ def test_the_fft_route_shows_its_measured_error():
     _no_trouble(at)
     assert _metrics(at)["max |FFT − direct|"] == "0"
     assert at.dataframe[0].value["through the FFT"].round(9).tolist() == [3, 7, 3, 2]
+
+
+# ----------------------------------------------------------------------------
+# In a real browser: the animation plays without asking the server anything
+# ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    yield from serve_for_tests("app.py", "onedim_server.log")
+
+
+@pytest.mark.browser
+def test_play_steps_through_the_shifts_in_the_browser(app_url: str) -> None:
+    with chromium() as browser:
+        context = new_offline_context(browser, viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        sent: list[str] = []
+        page.on(
+            "websocket",
+            lambda socket: socket.on("framesent", lambda payload: sent.append(str(payload))),
+        )
+        try:
+            page.goto(f"{app_url}/onedim")
+            label = page.locator("text.slider-label").first
+            wait_idle(page, label)
+            start = label.text_content()
+            assert start == "shift n = 0"
+            sent.clear()
+            page.locator("g.updatemenu-button").first.click()  # ▶ Play
+            page.wait_for_timeout(4 * onedim_figures.FRAME_MS)
+            shown = label.text_content()
+            assert shown != start and shown.startswith("shift n = ")
+            assert not errors, errors
+            page.locator("g.updatemenu-button").nth(1).click()  # ❚❚ Pause
+            paused = label.text_content()
+            page.wait_for_timeout(2 * onedim_figures.FRAME_MS)
+            assert label.text_content() == paused
+            assert not sent, "playing sent messages to the server"
+            # Pausing interrupts Plotly.animate, whose promise plotly.js then rejects
+            # with no reason ("undefined"): its own, harmless, and nothing else may fail.
+            assert [error for error in errors if error != "undefined"] == []
+            page.screenshot(path=str(ARTIFACTS / "page_onedim_playing.png"))
+        finally:
+            context.close()
+        assert_offline(context)

@@ -158,7 +158,7 @@ def _output_traces(step: Sliding, i: int) -> list[dict]:
     return [done, current]
 
 
-def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: int = 600):
+def sliding_figure(steps: list[Sliding], *, start: int = 0, height: int = 600):
     """Every shift of one or two 1-D operations, animated with Plotly frames.
 
     Parameters
@@ -166,9 +166,10 @@ def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: in
     steps : list of Sliding
         One per column, all with the same input and kernel lengths (convolution and,
         beside it, correlation of the same sequences).
-    start : int, optional
-        The shift shown before anything is played: by default the first one where
-        the whole kernel lies over the input.
+    start : int
+        The shift shown before anything is played (its position, 0 … L-1). Play
+        starts from the first shift until the slider or a pause has set another
+        (Plotly does not know which frame a figure starts on).
     height : int
         The figure's height in pixels, slider included.
 
@@ -181,8 +182,6 @@ def sliding_figure(steps: list[Sliding], *, start: int | None = None, height: in
     columns = len(steps)
     first = steps[0]
     length = len(first)
-    if start is None:
-        start = min(first.h.values.size - 1, length - 1)
     start = int(np.clip(start, 0, length - 1))
 
     titles = [TOP_TITLES[step.operation] for step in steps]
