@@ -177,7 +177,7 @@ def _reveal(keys: RoundKeys, identity: str, question) -> bool:
     if given is None:
         return False
     answer, right = given
-    words = said_words(question, answer)
+    words = _said(question, answer)
     if right:
         plain_text.success(f"Right: {words}. {question.explanation()}")
     else:
@@ -185,7 +185,7 @@ def _reveal(keys: RoundKeys, identity: str, question) -> bool:
     return True
 
 
-def said_words(question, answer) -> str:
+def _said(question, answer) -> str:
     """An answer as a sentence fragment."""
     if question.kind == "equal":
         return EQUAL_ANSWERS[answer].lower()
