@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import math
 import re
 import struct
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import filters
 from filters import images
@@ -23,7 +26,7 @@ from ui.figures import (
     hex_colour,
     hover_values,
 )
-from ui.image_viewer import MAGIC, build_payload, read_payload
+from ui.image_viewer import MAGIC, build_message, build_payload, encode_png, read_payload
 
 CSS_COLOUR = re.compile(r"#[0-9a-f]{6}")
 
@@ -41,6 +44,13 @@ def _payload(panels: list[Panel]) -> bytes:
 
 def _round_trip(panels: list[Panel]):
     return read_payload(_payload(panels))
+
+
+def _picture_png(payload: bytes, index: int) -> bytes:
+    (length,) = struct.unpack("<I", payload[4:8])
+    header, _ = read_payload(payload)
+    start, size = header["panels"][index]["picture"]["range"]
+    return payload[8 + length + start : 8 + length + start + size]
 
 
 def _expected_stride(values: np.ndarray) -> int:
@@ -75,9 +85,7 @@ def test_header_describes_the_viewer(decoded):
     assert header["row"] == "r"
     assert header["hint"] is False
     assert header["maxHeight"] == 300
-    assert len(header["lut"]) == 768
-    assert all(type(v) is int for v in header["lut"])
-    assert header["lut"] == DIVERGING_LUT.ravel().tolist()
+    assert "lut" not in header  # the colour map travels in each indexed picture's palette
     assert len(header["panels"]) == len(parts) == 5
 
 
@@ -157,10 +165,12 @@ def test_signed_pictures_are_indices_into_the_lut(panels, decoded):
     assert header["panels"][2]["picture"]["indexed"] is True
     expected = images.signed_to_index(signed.values, signed.limit)[:, :, None]
     np.testing.assert_array_equal(parts[2][0], expected)
-    lut = np.array(header["lut"], dtype=np.uint8).reshape(256, 3)
-    np.testing.assert_array_equal(
-        lut[parts[2][0][:, :, 0]], images.signed_to_rgb(signed.values, 0.8, DIVERGING_LUT)
-    )
+    # The PNG's palette is the diverging map: the browser shows the map's colours.
+    png = _picture_png(_payload(panels), 2)
+    with Image.open(io.BytesIO(png)) as picture:
+        assert picture.mode == "P"
+        colours = np.asarray(picture.convert("RGB"))
+    np.testing.assert_array_equal(colours, images.signed_to_rgb(signed.values, 0.8, DIVERGING_LUT))
 
 
 def test_large_pictures_are_downscaled_keeping_their_aspect(panels, decoded):
@@ -257,13 +267,86 @@ def test_payload_layout_is_aligned(panels):
             assert start >= end  # blobs do not overlap
             end = start + size
     assert base + end <= len(payload) < base + end + 8
-    pixels = header["panels"][0]["picture"]
-    assert pixels["range"][1] == pixels["width"] * pixels["height"] * pixels["channels"]
+    for index in range(len(panels)):
+        assert _picture_png(payload, index).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# ---------------------------------------------------------------------------- PNG
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, 1, 1), (1, 7, 3), (9, 1, 1), (33, 47, 3), (64, 65, 1), (300, 200, 3)]
+)
+def test_pngs_decode_to_the_same_pixels(shape):
+    pixels = _rng(5).integers(0, 256, shape, dtype=np.uint8)
+    for palette in (None, DIVERGING_LUT) if shape[2] == 1 else (None,):
+        png = encode_png(pixels, palette)
+        with Image.open(io.BytesIO(png)) as picture:
+            picture.load()
+            assert picture.size == (shape[1], shape[0])
+            assert picture.mode == ("P" if palette is not None else "L" if shape[2] == 1 else "RGB")
+            decoded = np.asarray(picture)
+        np.testing.assert_array_equal(decoded.reshape(shape), pixels)
+
+
+def test_pngs_of_smooth_pictures_are_small():
+    y, x = np.mgrid[0:256, 0:256]
+    smooth = np.stack([x, y, (x + y) // 2], axis=-1).astype(np.uint8)
+    assert len(encode_png(smooth)) < smooth.nbytes / 10
+
+
+def test_encode_png_refuses_other_shapes():
+    with pytest.raises(ValueError):
+        encode_png(np.zeros((4, 4, 2), dtype=np.uint8))
+    with pytest.raises(ValueError):
+        encode_png(np.zeros((4, 4, 3), dtype=np.uint8), DIVERGING_LUT)
+
+
+# ---------------------------------------------------------------------------- files by URL
+
+
+def _linked(panels: list[Panel]):
+    files: dict[str, tuple[bytes, str]] = {}
+
+    def link(name: str, data: bytes, mime: str) -> str:
+        url = f"/media/{hashlib.md5(data).hexdigest()}"
+        files[url] = (data, mime)
+        image_viewer._remember(url, data)
+        return url
+
+    message = build_message(panels, group="g", max_height=300, row="r", hint=False, link=link)
+    return message, files
+
+
+def test_linked_messages_name_their_files_and_carry_only_the_header(panels):
+    message, files = _linked(panels)
+    header, parts = read_payload(message.payload)
+    (length,) = struct.unpack("<I", message.payload[4:8])
+    assert len(message.payload) == 8 + length < 6000  # no picture, no value in the message
+    assert len(message.files) == 2 * len(panels)
+    for entry in header["panels"]:
+        assert "range" not in entry["picture"] and "range" not in entry["hover"]
+        assert files[entry["picture"]["url"]][1] == "image/png"
+        assert files[entry["hover"]["url"]][1] == "application/octet-stream"
+        assert entry["picture"]["bytes"] == len(files[entry["picture"]["url"]][0])
+    inline_header, inline_parts = read_payload(_payload(panels))
+    assert header["id"] == inline_header["id"]  # what is shown, however it travels
+    for (pixels, hover), (inline_pixels, inline_hover) in zip(parts, inline_parts, strict=True):
+        np.testing.assert_array_equal(pixels, inline_pixels)
+        np.testing.assert_array_equal(hover, inline_hover)
+
+
+def test_the_same_picture_is_the_same_file(panels):
+    first, _ = _linked(panels[:2])
+    second, _ = _linked([panels[0], Panel("other", panels[1].values / 2)])
+    urls = [[url for _, _, _, url in message.files] for message in (first, second)]
+    assert urls[0][:2] == urls[1][:2]  # the first panel: its picture and values
+    assert urls[0][2:] != urls[1][2:]
 
 
 def test_read_payload_refuses_other_bytes(panels):
     payload = _payload(panels[:1])
-    for bad in (b"", b"IMV", b"PNG0" + payload[4:], b"IMV2" + payload[4:]):
+    for bad in (b"", b"IMV", b"PNG0" + payload[4:], b"IMV1" + payload[4:]):
         with pytest.raises(ValueError):
             read_payload(bad)
 

@@ -6,13 +6,17 @@ It replaces a chart library for this one job because the job is simple and has t
 be fast: a kernel edit on a 1-megapixel image redraws a row of pictures in a few
 milliseconds in the browser.
 
-* **One binary message.** Python sends ``bytes``: a small JSON header followed by
-  each panel's picture as raw 8-bit pixels (display size, at most
-  :data:`ui.figures.DISPLAY_MAX_SIDE` on the long side; signed data as indices
-  into the diverging map, which the browser applies, or as grey relief) and its
-  values as float32
-  for the hover read-out (every pixel up to :data:`ui.figures.HOVER_BUDGET`
-  numbers per panel, then every n-th row and column, which the read-out says).
+* **A small message, files by name.** Python sends ``bytes``: a JSON header that
+  lists the panels. Each panel's picture is a PNG (display size, at most
+  :data:`ui.figures.DISPLAY_MAX_SIDE` on the long side; signed data as a palette
+  PNG on the diverging map, or as grey relief), and its values for the hover
+  read-out are float32 (every pixel up to :data:`ui.figures.HOVER_BUDGET` numbers
+  per panel, then every n-th row and column, which the read-out says). In an app
+  both travel as Streamlit media files named by their content: the browser
+  fetches a picture it does not hold yet and draws the ones it holds at once, so
+  an unchanged picture (the input, a kernel seen before) is never sent twice, and
+  it fetches the values only when the pointer first moves over a picture. Outside
+  an app run (a script, a unit test) they follow the header in the same bytes.
 * **Linked views.** Every viewer with the same ``group`` shares one view (centre
   and zoom, in the pixel coordinates of the data) and one cursor: scrolling,
   dragging or the zoom buttons move all of them; hovering one marks the same
@@ -26,40 +30,96 @@ milliseconds in the browser.
   ``origin`` places its pixel (0, 0) in the shared coordinates, so corresponding
   pixels line up.
 
-Raw pixels cost nothing to encode or decode, which matters more here than their
-size: the server and the browser share two cores, and PNG encoding was the largest
-part of an edit. Each panel's element carries ``data-picture`` (a digest of its
-pixels) and, once painted, ``data-drawn`` (the same digest), which tell a test in a
-real browser that a picture was replaced.
+PNGs are made fast (every row "Sub"-filtered, deflated at level 1) and decoded by
+the browser off its main thread. Each panel's element carries ``data-picture`` (a
+digest of its pixels) and, once painted, ``data-drawn`` (the same digest), which
+tell a test in a real browser that a picture was replaced.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import struct
+import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import streamlit as st
+from PIL import Image
+from streamlit import config
 
 from ui import figures, state
 from ui.budget import budget
 from ui.light_figures import RAMP_CSS
 
-__all__ = ["MAGIC", "build_payload", "cached_viewer", "image_viewer", "read_payload"]
+__all__ = [
+    "MAGIC",
+    "Message",
+    "build_message",
+    "build_payload",
+    "cached_viewer",
+    "encode_png",
+    "image_viewer",
+    "read_payload",
+]
 
 #: The first four bytes of a payload; the format version is its last character.
-MAGIC = b"IMV1"
+MAGIC = b"IMV2"
+PNG_TYPE = "image/png"
+VALUES_TYPE = "application/octet-stream"
 _ALIGN = 8
 _WORKERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pictures")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _fmt(value: float) -> str:
     return f"{value:.3g}"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_png(pixels: np.ndarray, palette: np.ndarray | None = None, *, level: int = 1) -> bytes:
+    """8-bit pixels (h, w, 1 or 3) as a PNG: grey, RGB, or indices into ``palette``.
+
+    Every row is "Sub"-filtered (each byte minus the one a pixel to its left) and
+    deflated at ``level``: a smooth picture shrinks to a third or a half of its raw
+    bytes in a few milliseconds, and the browser decodes it off its main thread.
+    """
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    height, width, channels = pixels.shape
+    if channels not in (1, 3) or (palette is not None and channels != 1):
+        raise ValueError(f"encode_png needs grey, RGB or indexed pixels, not {pixels.shape}.")
+    rows = pixels.reshape(height, width * channels)
+    raw = np.empty((height, width * channels + 1), dtype=np.uint8)
+    raw[:, 0] = 1  # filter type "Sub"
+    raw[:, 1 : 1 + channels] = rows[:, :channels]
+    np.subtract(rows[:, channels:], rows[:, :-channels], out=raw[:, 1 + channels :])
+    colour_type = 3 if palette is not None else (0 if channels == 1 else 2)
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
+    parts = [_PNG_SIGNATURE, _chunk(b"IHDR", header)]
+    if palette is not None:
+        parts.append(_chunk(b"PLTE", np.ascontiguousarray(palette, dtype=np.uint8).tobytes()))
+    parts.append(_chunk(b"IDAT", zlib.compress(raw.data, level)))
+    parts.append(_chunk(b"IEND", b""))
+    return b"".join(parts)
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """A PNG of :func:`encode_png` as (h, w, channels) uint8 (palette PNGs as indices)."""
+    with Image.open(io.BytesIO(data)) as picture:
+        pixels = np.asarray(picture)
+    return pixels if pixels.ndim == 3 else pixels[:, :, None]
 
 
 def _scale_note(panel: figures.Panel) -> dict[str, Any]:
@@ -96,11 +156,17 @@ def _channel_names(values: np.ndarray) -> list[str]:
     return list("RGB") if channels == 3 else [f"c{i}" for i in range(channels)]
 
 
+def _digest(data: bytes | memoryview) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
 def _panel_parts(panel: figures.Panel) -> tuple[dict[str, Any], bytes, bytes]:
-    """Header entry, display pixels and float32 hover values of one panel."""
+    """Header entry, PNG picture and float32 hover values of one panel."""
     picture = figures.display_picture(panel)
-    pixels = np.ascontiguousarray(picture.pixels).tobytes()
+    pixels = np.ascontiguousarray(picture.pixels)
+    png = encode_png(pixels, figures.DIVERGING_LUT if picture.indexed else None)
     hover, stride = figures.hover_values(panel)
+    hover_bytes = hover.astype("<f4", copy=False).tobytes()
     rows, cols = panel.values.shape[:2]
     entry = {
         "title": panel.title,
@@ -108,17 +174,113 @@ def _panel_parts(panel: figures.Panel) -> tuple[dict[str, Any], bytes, bytes]:
         "cols": cols,
         "origin": [int(panel.origin[0]), int(panel.origin[1])],
         "picture": {
-            "width": picture.pixels.shape[1],
-            "height": picture.pixels.shape[0],
-            "channels": picture.pixels.shape[2],
+            "width": pixels.shape[1],
+            "height": pixels.shape[0],
+            "channels": pixels.shape[2],
             "indexed": picture.indexed,
         },
-        "digest": hashlib.blake2b(pixels, digest_size=8).hexdigest(),
-        "hover": {"rows": hover.shape[0], "cols": hover.shape[1], "stride": stride},
+        "digest": _digest(pixels.data),
+        "hover": {
+            "rows": hover.shape[0],
+            "cols": hover.shape[1],
+            "stride": stride,
+            "digest": _digest(hover_bytes),
+        },
         "channels": _channel_names(panel.values),
         "scale": _scale_note(panel),
     }
-    return entry, pixels, hover.astype("<f4", copy=False).tobytes()
+    return entry, png, hover_bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """A viewer's message and the files it names: ``(name, bytes, MIME type, URL)``.
+
+    ``files`` is empty when the pictures and values follow the header in ``payload``.
+    """
+
+    payload: bytes
+    files: tuple[tuple[str, bytes, str, str], ...] = ()
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.payload) + sum(len(data) for _, data, _, _ in self.files)
+
+
+#: Link: (file name in the viewer, bytes, MIME type) -> the URL the browser fetches.
+Link = Callable[[str, bytes, str], str]
+
+
+def build_message(
+    panels: list[figures.Panel],
+    *,
+    group: str,
+    max_height: int,
+    row: str | None = None,
+    hint: bool = True,
+    link: Link | None = None,
+) -> Message:
+    """Encode panels for the browser: ``MAGIC``, header length, JSON header, blobs.
+
+    The header (UTF-8 JSON) lists the panels. Each panel's picture (a PNG: grey,
+    RGB, or a palette PNG when ``indexed``) and hover values (float32,
+    little-endian, row-major ``rows × cols × channels``) are named by a ``url``
+    that ``link`` gives for them, or, without ``link``, given as byte ranges
+    (``range``: start and length) counted from the start of the blob section,
+    which begins at the first multiple of 8 after the header.
+    """
+    if not panels:
+        raise ValueError("image_viewer needs at least one panel.")
+    parts = (
+        list(_WORKERS.map(_panel_parts, panels)) if len(panels) > 1 else [_panel_parts(panels[0])]
+    )
+    blobs: list[bytes] = []
+    files: list[tuple[str, bytes, str, str]] = []
+    offset = 0
+
+    def place(name: str, blob: bytes, mime: str) -> dict[str, Any]:
+        nonlocal offset
+        if link is not None:
+            url = link(name, blob, mime)
+            files.append((name, blob, mime, url))
+            return {"url": url, "bytes": len(blob)}
+        start = offset
+        blobs.append(blob)
+        padding = -len(blob) % _ALIGN
+        blobs.append(b"\0" * padding)
+        offset += len(blob) + padding
+        return {"range": [start, len(blob)]}
+
+    entries = []
+    for index, (entry, png, hover) in enumerate(parts):
+        entry["picture"].update(place(f"{index}:png", png, PNG_TYPE))
+        entry["hover"].update(place(f"{index}:values", hover, VALUES_TYPE))
+        entries.append(entry)
+    # The browser redraws only when the id changes, so it covers everything shown:
+    # every header entry (titles, sizes, origins, scales, digests of the pictures and
+    # of the hover values) and the options; file names and ranges are left out.
+    travel = ("url", "range", "bytes")
+    shown = [
+        {
+            **entry,
+            "picture": {k: v for k, v in entry["picture"].items() if k not in travel},
+            "hover": {k: v for k, v in entry["hover"].items() if k not in travel},
+        }
+        for entry in entries
+    ]
+    identity = json.dumps([group, row, hint, max_height, shown], sort_keys=True).encode()
+    header = {
+        "group": group,
+        "row": row,
+        "hint": hint,
+        "maxHeight": int(max_height),
+        "id": _digest(identity),
+        "panels": entries,
+    }
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(len(MAGIC) + 4 + len(text)) % _ALIGN)
+    payload = MAGIC + struct.pack("<I", len(text)) + text + b"".join(blobs)
+    return Message(payload, tuple(files))
 
 
 def build_payload(
@@ -129,60 +291,41 @@ def build_payload(
     row: str | None = None,
     hint: bool = True,
 ) -> bytes:
-    """Encode panels for the browser: ``MAGIC``, header length, JSON header, blobs.
+    """:func:`build_message` with the pictures and values in the same bytes."""
+    return build_message(panels, group=group, max_height=max_height, row=row, hint=hint).payload
 
-    The header (UTF-8 JSON) lists the panels with, for each, the byte ranges of
-    its display pixels (uint8, row-major ``height × width × channels``: grey, RGB,
-    or indices into the header's ``lut`` when ``indexed``) and of its hover values
-    (float32, little-endian, row-major ``rows × cols × channels``), counted from
-    the start of the blob section, which begins at the first multiple of 8 after
-    the header.
-    """
-    if not panels:
-        raise ValueError("image_viewer needs at least one panel.")
-    parts = (
-        list(_WORKERS.map(_panel_parts, panels)) if len(panels) > 1 else [_panel_parts(panels[0])]
-    )
-    blobs: list[bytes] = []
-    offset = 0
 
-    def place(blob: bytes) -> list[int]:
-        nonlocal offset
-        start = offset
-        blobs.append(blob)
-        padding = -len(blob) % _ALIGN
-        blobs.append(b"\0" * padding)
-        offset += len(blob) + padding
-        return [start, len(blob)]
+#: The files of the latest messages of AppTest runs by URL, for :func:`read_payload`.
+_RECENT_FILES: OrderedDict[str, bytes] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+_RECENT_COUNT = 512
 
-    entries = []
-    for entry, pixels, hover in parts:
-        entry["picture"]["range"] = place(pixels)
-        entry["hover"]["range"] = place(hover)
-        entries.append(entry)
-    # The browser redraws only when the id changes, so it covers everything shown:
-    # every header entry (titles, sizes, origins, scales, picture digests), the
-    # hover values and the options.
-    identity = hashlib.blake2b(digest_size=8)
-    identity.update(json.dumps([group, row, hint, max_height, entries], sort_keys=True).encode())
-    for _entry, _pixels, hover in parts:
-        identity.update(hover)
-    header = {
-        "group": group,
-        "row": row,
-        "hint": hint,
-        "maxHeight": int(max_height),
-        "id": identity.hexdigest(),
-        "panels": entries,
-        "lut": figures.DIVERGING_LUT.reshape(-1).tolist(),
-    }
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-(len(MAGIC) + 4 + len(text)) % _ALIGN)
-    return MAGIC + struct.pack("<I", len(text)) + text + b"".join(blobs)
+
+def _remember(url: str, data: bytes) -> None:
+    with _RECENT_LOCK:
+        _RECENT_FILES[url] = data
+        _RECENT_FILES.move_to_end(url)
+        while len(_RECENT_FILES) > _RECENT_COUNT:
+            _RECENT_FILES.popitem(last=False)
+
+
+def _part(payload: bytes, base: int, where: dict[str, Any]) -> bytes:
+    if "range" in where:
+        start, size = where["range"]
+        return payload[base + start : base + start + size]
+    with _RECENT_LOCK:
+        found = _RECENT_FILES.get(where["url"])
+    if found is None:
+        raise KeyError(f"the viewer file {where['url']} is no longer at hand")
+    return found
 
 
 def read_payload(payload: bytes) -> tuple[dict[str, Any], list[tuple[np.ndarray, np.ndarray]]]:
-    """Decode :func:`build_payload`'s bytes: the header and each panel's pixels and values."""
+    """Decode a viewer's bytes: the header and each panel's pixels and values.
+
+    Files named by URL are read from those of the latest messages built in this
+    process (a test reads what the browser would fetch).
+    """
     if payload[:4] != MAGIC:
         raise ValueError("not an image viewer payload")
     (length,) = struct.unpack("<I", payload[4:8])
@@ -190,12 +333,8 @@ def read_payload(payload: bytes) -> tuple[dict[str, Any], list[tuple[np.ndarray,
     base = 8 + length
     decoded = []
     for entry in header["panels"]:
-        start, size = entry["picture"]["range"]
-        picture = entry["picture"]
-        pixels = np.frombuffer(payload[base + start : base + start + size], dtype=np.uint8)
-        pixels = pixels.reshape(picture["height"], picture["width"], picture["channels"])
-        start, size = entry["hover"]["range"]
-        hover = np.frombuffer(payload[base + start : base + start + size], dtype="<f4")
+        pixels = decode_png(_part(payload, base, entry["picture"]))
+        hover = np.frombuffer(_part(payload, base, entry["hover"]), dtype="<f4")
         shape = (entry["hover"]["rows"], entry["hover"]["cols"], len(entry["channels"]))
         decoded.append((pixels, hover.reshape(shape)))
     return header, decoded
@@ -317,6 +456,73 @@ _JS = r"""
 const GROUPS = new Map();
 const INSTANCES = new WeakMap();
 const MAX_ZOOM = 256;
+// Pictures and hover values fetched by URL (content-named files), most recent last:
+// a picture seen before (the input, a kernel picked again) is drawn without a fetch.
+const PICTURES = new Map();
+const VALUES = new Map();
+const KEEP_PICTURES = 40;
+const KEEP_VALUES = 24;
+
+function kept(store, url, limit, make) {
+  let found = store.get(url);
+  if (found) {
+    store.delete(url);
+  } else {
+    found = make();
+    // A failed fetch (the file was replaced meanwhile) is tried again when asked again.
+    found.catch(() => {
+      if (store.get(url) === found) store.delete(url);
+    });
+  }
+  store.set(url, found);
+  while (store.size > limit) store.delete(store.keys().next().value);
+  return found;
+}
+
+function fetched(url, as) {
+  return fetch(new URL(url, window.location.origin)).then((response) => {
+    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    return as === "blob" ? response.blob() : response.arrayBuffer();
+  });
+}
+
+function pictureOf(p) {
+  if (p.picture.url) {
+    return kept(PICTURES, p.picture.url, KEEP_PICTURES, () =>
+      fetched(p.picture.url, "blob").then((blob) => createImageBitmap(blob))
+    );
+  }
+  return createImageBitmap(new Blob([p.png], { type: "image/png" }));
+}
+
+// Hover values: held in the message, or fetched once the pointer is over a picture.
+function wantValues(g) {
+  for (const inst of g.members) {
+    if (!inst.header) continue;
+    for (const p of inst.header.panels) {
+      if (p.values || p.valuesWanted || !p.hover.url) continue;
+      p.valuesWanted = true;
+      kept(VALUES, p.hover.url, KEEP_VALUES, () =>
+        fetched(p.hover.url).then((buffer) => new Float32Array(buffer))
+      ).then(
+        (values) => {
+          p.values = values;
+          inst.readoutKey = null;
+          schedule(g);
+        },
+        () => {
+          p.valuesFailed = true;
+          inst.readoutKey = null;
+          schedule(g);
+        }
+      );
+    }
+  }
+}
+
+function valuesPending(inst) {
+  return inst.header.panels.some((p) => !p.values && !p.valuesFailed);
+}
 
 function group(name) {
   let g = GROUPS.get(name);
@@ -344,15 +550,19 @@ function schedule(g) {
 function readPayload(data) {
   if (!data) return null;
   const u8 = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (u8.length < 8 || String.fromCharCode(u8[0], u8[1], u8[2], u8[3]) !== "IMV1") return null;
+  if (u8.length < 8 || String.fromCharCode(u8[0], u8[1], u8[2], u8[3]) !== "IMV2") return null;
   const length = new DataView(u8.buffer, u8.byteOffset, 8).getUint32(4, true);
   const header = JSON.parse(new TextDecoder().decode(u8.subarray(8, 8 + length)));
   const base = 8 + length;
   for (const p of header.panels) {
-    const [ps, pl] = p.picture.range;
-    p.pixels = u8.subarray(base + ps, base + ps + pl);
-    const [hs, hl] = p.hover.range;
-    p.values = new Float32Array(u8.slice(base + hs, base + hs + hl).buffer);
+    if (p.picture.range) {
+      const [ps, pl] = p.picture.range;
+      p.png = u8.subarray(base + ps, base + ps + pl);
+    }
+    if (p.hover.range) {
+      const [hs, hl] = p.hover.range;
+      p.values = new Float32Array(u8.slice(base + hs, base + hs + hl).buffer);
+    }
   }
   return header;
 }
@@ -401,37 +611,19 @@ function build(inst, header) {
     inst.grid.append(figure);
     attach(inst, canvas);
     const cell = { canvas, figure, panel: p, bitmap: null };
-    createImageBitmap(toImageData(p, header.lut)).then((bitmap) => {
-      cell.bitmap = bitmap;
-      if (inst.header === header) schedule(inst.group);
-    });
+    pictureOf(p).then(
+      (bitmap) => {
+        cell.bitmap = bitmap;
+        if (inst.header === header) schedule(inst.group);
+      },
+      () => {
+        // Replaced on the server before it was fetched: a newer message follows.
+        figure.dataset.failed = "true";
+      }
+    );
     return cell;
   });
   layout(inst);
-}
-
-function toImageData(p, lut) {
-  const { width, height, channels, indexed } = p.picture;
-  const image = new ImageData(width, height);
-  const out = image.data;
-  const src = p.pixels;
-  const n = width * height;
-  if (indexed) {
-    for (let i = 0, o = 0; i < n; i++, o += 4) {
-      const k = src[i] * 3;
-      out[o] = lut[k]; out[o + 1] = lut[k + 1]; out[o + 2] = lut[k + 2]; out[o + 3] = 255;
-    }
-  } else if (channels === 1) {
-    for (let i = 0, o = 0; i < n; i++, o += 4) {
-      const v = src[i];
-      out[o] = v; out[o + 1] = v; out[o + 2] = v; out[o + 3] = 255;
-    }
-  } else {
-    for (let i = 0, o = 0, j = 0; i < n; i++, o += 4, j += 3) {
-      out[o] = src[j]; out[o + 1] = src[j + 1]; out[o + 2] = src[j + 2]; out[o + 3] = 255;
-    }
-  }
-  return image;
 }
 
 function scaleNote(scale) {
@@ -562,7 +754,8 @@ function valueAt(p, X, Y) {
   const hc = Math.min(p.hover.cols - 1, Math.round(c / st));
   const k = p.channels.length;
   const at = (hr * p.hover.cols + hc) * k;
-  return { r, c, sr: hr * st, sc: hc * st, values: Array.from(p.values.subarray(at, at + k)) };
+  const values = p.values ? Array.from(p.values.subarray(at, at + k)) : null;
+  return { r, c, sr: hr * st, sc: hc * st, values };
 }
 
 function readout(inst, hover) {
@@ -583,6 +776,12 @@ function readout(inst, hover) {
     );
     return;
   }
+  if (valuesPending(inst)) {
+    // "Pixel x …" appears with the values, never before them.
+    inst.readoutKey = null;
+    box.append(el("div", "iv-where", "Reading the values…"));
+    return;
+  }
   const found = inst.header.panels.map((p) => valueAt(p, hover[0], hover[1]));
   const first = found.find((f) => f);
   const same = inst.header.panels.every((p) => p.origin[0] === 0 && p.origin[1] === 0);
@@ -592,7 +791,7 @@ function readout(inst, hover) {
   inst.header.panels.forEach((p, i) => {
     const f = found[i];
     let text = "—";
-    if (f) {
+    if (f && f.values) {
       const names = p.channels;
       text = f.values
         .map((v, j) => (names[j] ? `${names[j]} ${formatValue(v)}` : formatValue(v)))
@@ -648,7 +847,9 @@ function attach(inst, canvas) {
     const { cx, cy } = viewOf(inst);
     drag = { x: ev.clientX, y: ev.clientY, cx, cy };
   });
+  canvas.addEventListener("pointerenter", () => wantValues(inst.group));
   canvas.addEventListener("pointermove", (ev) => {
+    wantValues(inst.group);
     if (drag) {
       const { s } = viewOf(inst);
       setView(inst, {
@@ -730,13 +931,13 @@ export default function (component) {
   }
   inst.group.members.add(inst);
   if (!inst.header || inst.header.id !== header.id) {
-    const old = inst.cells;
     inst.header = header;
     inst.extent = extents(header.panels);
     inst.readoutKey = null;
     inst.size = null;
     build(inst, header);
-    for (const cell of old) if (cell.bitmap) cell.bitmap.close();
+    // Values were wanted for the pictures this replaces: want them for these as well.
+    if (inst.group.hover) wantValues(inst.group);
   }
   if (!rowOf(inst).has(inst)) layout(inst);
   root.dataset.ivId = header.id;
@@ -759,19 +960,61 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def _cached_payload(
+def _media_files():
+    """Streamlit's media file manager during an app run, else None."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if not runtime.exists() or get_script_run_ctx() is None:
+        return None
+    return getattr(runtime.get_instance(), "media_file_mgr", None)
+
+
+def _linker(media, key: str) -> Link:
+    """Register a viewer's files as this session's media files; give their URLs.
+
+    A file is named by its content, so the same picture has the same URL in every
+    run and session; its place (the viewer's key and the file's name in it) is what
+    a later run replaces, after which Streamlit forgets the file no one shows.
+    """
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    # An AppTest run keeps the files it names, for read_payload; a server does not.
+    testing = bool(config.get_option("global.appTest"))
+
+    def link(name: str, data: bytes, mime: str) -> str:
+        url = prefix + media.add(data, mime, coordinates=f"image_viewer:{key}:{name}")
+        if testing:
+            _remember(url, data)
+        return url
+
+    return link
+
+
+def _cached_message(
     identity: str,
     panels: list[figures.Panel],
     group: str,
     max_height: int,
     row: str | None,
     hint: bool,
-) -> bytes:
-    """The viewer's message, kept in the memory budget under what identifies it."""
-    return budget().get_or_compute(
-        ("viewer", identity, group, max_height, row, hint),
-        lambda: build_payload(panels, group=group, max_height=max_height, row=row, hint=hint),
-    )
+    link: Link | None,
+) -> Message:
+    """The viewer's message, kept in the memory budget under what identifies it.
+
+    A kept message's files are registered again for this run (the same URLs).
+    """
+    key = ("viewer", identity, group, max_height, row, hint, link is not None)
+
+    def build() -> Message:
+        return build_message(
+            panels, group=group, max_height=max_height, row=row, hint=hint, link=link
+        )
+
+    message = budget().get_or_compute(key, build)
+    if link is not None and any(link(n, d, m) != url for n, d, m, url in message.files):
+        message = build()  # another media server than the kept message's (not in an app)
+    return message
 
 
 def chosen_signed_display() -> str:
@@ -796,6 +1039,8 @@ def image_viewer(
     columns) are drawn at one height and one scale, as if they were one row.
     Splitting a row this way lets a panel that rarely changes (the input) travel
     in its own message, which Streamlit does not send again while it is unchanged.
+    Pictures and values travel as media files named by their content: the browser
+    fetches a picture only when it does not hold it yet, and values on first hover.
 
     ``hint`` shows how to zoom, pan and read values under the panels until the
     pointer is over a picture.
@@ -804,7 +1049,7 @@ def image_viewer(
     "relief"); by default as the user chose in the sidebar.
 
     Panels with a ``key`` are encoded once: a rerun with the same panel keys
-    sends the same bytes without encoding anything again.
+    sends the same small message without encoding anything again.
     """
     shown = signed_display or chosen_signed_display()
     panels = [
@@ -813,16 +1058,20 @@ def image_viewer(
         else panel
         for panel in panels
     ]
+    media = _media_files()
+    link = _linker(media, key) if media is not None else None
     if all(panel.key is not None for panel in panels):
         identity = "|".join(
             f"{panel.key}:{panel.title}:{panel.signed}:{panel.display}:{panel.limit}:{panel.origin}"
             f":{panel.signed_display}"
             for panel in panels
         )
-        payload = _cached_payload(identity, panels, group, max_height, row, hint)
+        message = _cached_message(identity, panels, group, max_height, row, hint, link)
     else:
-        payload = build_payload(panels, group=group, max_height=max_height, row=row, hint=hint)
-    _COMPONENT(key=key, data=payload, width="stretch", height="content")
+        message = build_message(
+            panels, group=group, max_height=max_height, row=row, hint=hint, link=link
+        )
+    _COMPONENT(key=key, data=message.payload, width="stretch", height="content")
 
 
 def _built_panels(
