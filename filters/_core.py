@@ -21,10 +21,11 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import scipy.fft
 
-from . import _direct
+from . import _blockfft, _calibrate, _direct
 from ._errors import FiltersError
 from .backends import Backend, get_backend
 
@@ -79,7 +80,12 @@ def _as_array(value: Any, name: str) -> np.ndarray:
         raise FiltersError(f"{name} could not be read as an array ({exc}).") from None
 
 
-def _real_finite_array(value: Any, name: str) -> np.ndarray:
+def _real_finite_array(value: Any, name: str, finite: bool = True) -> np.ndarray:
+    """``value`` as a real, non-empty array; with ``finite`` also free of NaN and inf.
+
+    The CPU routes pass ``finite=False`` for the image: they check every value
+    while they read it, which saves a whole pass over a large image.
+    """
     array = _as_array(value, name)
     if array.dtype == object or array.dtype.kind in "USVMm":
         raise FiltersError(f"{name} must hold real numbers; got dtype {array.dtype}.")
@@ -87,19 +93,19 @@ def _real_finite_array(value: Any, name: str) -> np.ndarray:
         raise FiltersError(f"{name} must be real; got complex values.")
     if array.size == 0:
         raise FiltersError(f"{name} is empty (shape {array.shape}).")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    if finite and array.dtype.kind == "f" and not np.isfinite(array).all():
         raise FiltersError(f"{name} contains NaN or infinite values.")
     return array
 
 
-def _check_image(image: Any) -> np.ndarray:
+def _check_image(image: Any, finite: bool = True) -> np.ndarray:
     array = _as_array(image, "image")
     if array.ndim not in (2, 3):
         raise FiltersError(
             f"image must be 2-D (H, W) or 3-D (H, W, C) with channels last; got "
             f"{array.ndim}-D with shape {array.shape}."
         )
-    return _real_finite_array(array, "image")
+    return _real_finite_array(array, "image", finite)
 
 
 def _check_kernel(kernel: Any) -> np.ndarray:
@@ -233,11 +239,23 @@ def _extend(image, plan: _Plan, backend: Backend):
 
 
 def _prepare(image, kernel, boundary, output, cval, dtype, backend, align="scipy"):
-    image = _check_image(image)
+    """Checked arguments, the plan and the backend.
+
+    On the CPU the image's values are checked for NaN and inf by the route
+    itself, while it reads them; on other backends here.
+    """
+    image = _check_image(image, finite=False)
     kernel = _check_kernel(kernel)
     plan = _plan(image.shape, kernel.shape, boundary, output, cval, dtype, align)
     chosen = backend if isinstance(backend, Backend) else get_backend(backend)
+    if chosen.name != "cpu":
+        _real_finite_array(image, "image")
     return image, kernel, plan, chosen
+
+
+def _host_image(image: np.ndarray, plan: _Plan) -> np.ndarray:
+    """The image as the CPU routes read it: C-contiguous, in the plan's dtype."""
+    return np.ascontiguousarray(image, dtype=plan.dtype)
 
 
 # ----------------------------------------------------------------------------
@@ -265,19 +283,49 @@ def _rank_one_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
 def _direct_valid(padded, kernel: np.ndarray, backend: Backend, method: str):
     """Valid convolution of an extended image, sliding the kernel in the spatial domain.
 
-    A rank-1 kernel goes through two 1-D passes (``method`` "auto" or
-    "separable"); a single row or column already is one 1-D pass.
+    A rank-1 kernel goes through two 1-D passes with ``method="separable"``, and
+    with ``"auto"`` when the calibrated cost model says they are faster than the
+    2-D loop; a single row or column already is one 1-D pass.
     """
+    if backend.name != "cpu":
+        thin = min(kernel.shape) == 1
+        if method == "separable" and not thin and _rank_one_factors(kernel) is None:
+            raise FiltersError("method='separable' needs a rank-1 (separable) kernel.")
+        return _ndimage_convolve_valid(padded, kernel, backend)
+    return _cpu_direct(np.ascontiguousarray(padded), kernel, method)
+
+
+def _direct_route(kernel: np.ndarray, method: str, samples: float = 0.0, dtype=np.float64):
+    """``(column, row)`` factors when the separable passes are to be used, else None."""
     thin = min(kernel.shape) == 1
     factors = None if thin or method == "direct" else _rank_one_factors(kernel)
     if method == "separable" and factors is None and not thin:
         raise FiltersError("method='separable' needs a rank-1 (separable) kernel.")
-    if backend.name != "cpu":
-        return _ndimage_convolve_valid(padded, kernel, backend)
+    if factors is None or method == "separable":
+        return factors
+    calibration = _calibrate.current(dtype)
+    separable_taps = np.count_nonzero(factors[0]) + np.count_nonzero(factors[1])
+    samples = max(samples, 1.0)
+    separable = calibration.separable_seconds(samples, separable_taps)
+    direct = calibration.direct_seconds(samples, np.count_nonzero(kernel))
+    return factors if separable <= direct else None
+
+
+def _cpu_direct(image: np.ndarray, kernel: np.ndarray, method: str, plan: _Plan | None = None):
+    """The compiled direct route; ``plan`` extends the image on the fly (None: no extension)."""
+    extension = {}
+    if plan is not None:
+        extension = dict(
+            pad_rows=plan.pad_rows, pad_cols=plan.pad_cols, boundary=plan.boundary, cval=plan.cval
+        )
+    out_rows = image.shape[0] + sum(extension.get("pad_rows", (0, 0))) - kernel.shape[0] + 1
+    out_cols = image.shape[1] + sum(extension.get("pad_cols", (0, 0))) - kernel.shape[1] + 1
+    channels = image.shape[2] if image.ndim == 3 else 1
+    factors = _direct_route(kernel, method, out_rows * out_cols * channels, image.dtype)
     if factors is not None:
-        column, row = (f.astype(padded.dtype) for f in factors)
-        return _direct.convolve_valid_separable(padded, column, row)
-    return _direct.convolve_valid(padded, kernel.astype(padded.dtype))
+        column, row = (f.astype(image.dtype) for f in factors)
+        return _direct.convolve_valid_separable(image, column, row, **extension)
+    return _direct.convolve_valid(image, kernel.astype(image.dtype), **extension)
 
 
 def _ndimage_convolve_valid(padded, kernel: np.ndarray, backend: Backend):
@@ -302,8 +350,12 @@ def _filter_direct(
     image, kernel, plan, backend = _prepare(
         image, kernel, boundary, output, cval, dtype, backend, align
     )
+    oriented = _oriented(kernel, convolution)
+    if backend.name == "cpu":
+        # No extended copy: the compiled loop extends rows as it reads them.
+        return _cpu_direct(_host_image(image, plan), oriented, method, plan)
     extended = _extend(backend.asarray(image.astype(plan.dtype, copy=False)), plan, backend)
-    result = _direct_valid(extended, _oriented(kernel, convolution), backend, method)
+    result = _direct_valid(extended, oriented, backend, method)
     return np.ascontiguousarray(backend.to_host(result), dtype=plan.dtype)
 
 
@@ -340,6 +392,12 @@ class ImageSpectrum:
     :math:`\\overline{\\hat K}` instead (the correlation theorem), and its valid
     part starts at index 0.
 
+    On the CPU the same holds block by block (overlap-save): the spectra kept
+    are those of cache-sized blocks of ``P``, so that each kernel costs one small
+    kernel transform and, per block, one product and one inverse transform that
+    stay in the cache. The whole-image :attr:`spectrum` is then computed on
+    first access, from the image given to the constructor.
+
     Examples
     --------
     >>> import numpy as np
@@ -362,7 +420,7 @@ class ImageSpectrum:
         backend="auto",
         align="scipy",
     ):
-        image = _check_image(image)
+        image = _check_image(image, finite=False)
         try:
             kh, kw = (int(side) for side in kernel_shape)
         except (TypeError, ValueError):
@@ -373,16 +431,35 @@ class ImageSpectrum:
             raise FiltersError(f"kernel_shape sides must be at least 1; got {(kh, kw)}.")
         self.plan = _plan(image.shape, (kh, kw), boundary, output, cval, dtype, align)
         self.backend = backend if isinstance(backend, Backend) else get_backend(backend)
+        self.fft_shape = tuple(
+            scipy.fft.next_fast_len(n, real=True) for n in self.plan.padded_shape
+        )
+        self._spectrum = None
+        self._blocks = None
+        self._image = None
+        if self.backend.name == "cpu":
+            self._image = _host_image(image, self.plan)
+            self._blocks = _blockfft.BlockSpectra(
+                self._image,
+                (kh, kw),
+                pad_rows=self.plan.pad_rows,
+                pad_cols=self.plan.pad_cols,
+                boundary=self.plan.boundary,
+                cval=self.plan.cval,
+            )
+        else:
+            _real_finite_array(image, "image")
+            self._spectrum = self._whole_spectrum(image)
+
+    def _whole_spectrum(self, image):
+        """The real-FFT spectrum of the whole extended image, channels first."""
         device_image = self.backend.asarray(image.astype(self.plan.dtype, copy=False))
         extended = _extend(device_image, self.plan, self.backend)
         if extended.ndim == 3:
             # Channels first: each channel's 2-D transform then runs over
             # contiguous memory, which is markedly faster than striding.
             extended = self.backend.xp.ascontiguousarray(extended.transpose(2, 0, 1))
-        self.fft_shape = tuple(
-            scipy.fft.next_fast_len(n, real=True) for n in self.plan.padded_shape
-        )
-        self._spectrum = self.backend.fft.rfft2(
+        return self.backend.fft.rfft2(
             extended, s=self.fft_shape, axes=(-2, -1), **self.backend.fft_workers
         )
 
@@ -397,16 +474,22 @@ class ImageSpectrum:
     @property
     def spectrum(self):
         """The extended image's real-FFT spectrum, shape ([C,] F_M, F_N // 2 + 1)."""
+        if self._spectrum is None:
+            self._spectrum = self._whole_spectrum(self._image)
         return self._spectrum
 
-    def kernel_spectrum(self, kernel):
-        """The kernel's real-FFT spectrum at this object's FFT size, (F_M, F_N // 2 + 1)."""
+    def _checked_kernel(self, kernel) -> np.ndarray:
         kernel = _check_kernel(kernel)
         if kernel.shape != self.plan.kernel_shape:
             raise FiltersError(
                 f"kernel has shape {kernel.shape} but this spectrum was prepared for "
                 f"{self.plan.kernel_shape}."
             )
+        return kernel
+
+    def kernel_spectrum(self, kernel):
+        """The kernel's real-FFT spectrum at this object's FFT size, (F_M, F_N // 2 + 1)."""
+        kernel = self._checked_kernel(kernel)
         device_kernel = self.backend.asarray(kernel.astype(self.plan.dtype, copy=False))
         return self.backend.fft.rfft2(device_kernel, s=self.fft_shape, **self.backend.fft_workers)
 
@@ -426,13 +509,19 @@ class ImageSpectrum:
     def _from_kernel_spectrum(self, kernel_spectrum, convolution: bool) -> np.ndarray:
         if convolution:
             kh, kw = self.plan.kernel_shape
-            return self._invert(self._spectrum * kernel_spectrum, (kh - 1, kw - 1))
+            return self._invert(self.spectrum * kernel_spectrum, (kh - 1, kw - 1))
         # Correlation theorem: conjugating the kernel's spectrum reverses the
         # kernel circularly, so the valid part now starts at index 0.
-        return self._invert(self._spectrum * kernel_spectrum.conj(), (0, 0))
+        return self._invert(self.spectrum * kernel_spectrum.conj(), (0, 0))
+
+    def _block_kernel_spectrum(self, kernel):
+        kernel = self._checked_kernel(kernel)
+        return _blockfft.kernel_spectrum(kernel, self._blocks.fft_shape, self.plan.dtype)
 
     def filter(self, kernel, *, convolution: bool = True) -> np.ndarray:
         """Convolve (``convolution=True``) or correlate the image with ``kernel``."""
+        if self._blocks is not None:
+            return self._blocks.filter(self._block_kernel_spectrum(kernel), not convolution)
         return self._from_kernel_spectrum(self.kernel_spectrum(kernel), convolution)
 
     def convolve(self, kernel) -> np.ndarray:
@@ -445,6 +534,12 @@ class ImageSpectrum:
 
     def convolve_and_correlate(self, kernel) -> tuple[np.ndarray, np.ndarray]:
         """Both results from one kernel transform: ``(convolution, correlation)``."""
+        if self._blocks is not None:
+            kernel_spectrum = self._block_kernel_spectrum(kernel)
+            return (
+                self._blocks.filter(kernel_spectrum, False),
+                self._blocks.filter(kernel_spectrum, True),
+            )
         kernel_spectrum = self.kernel_spectrum(kernel)
         return (
             self._from_kernel_spectrum(kernel_spectrum, True),
@@ -453,7 +548,20 @@ class ImageSpectrum:
 
 
 def _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backend, align="scipy"):
-    kernel = _check_kernel(kernel)
+    image, kernel, plan, chosen = _prepare(
+        image, kernel, boundary, output, cval, dtype, backend, align
+    )
+    if chosen.name == "cpu":
+        # Blocked overlap-save: no extended copy, every block in the cache.
+        return _blockfft.convolve_valid_fft(
+            _host_image(image, plan),
+            kernel,
+            pad_rows=plan.pad_rows,
+            pad_cols=plan.pad_cols,
+            boundary=plan.boundary,
+            cval=plan.cval,
+            correlation=not convolution,
+        )
     spectrum = ImageSpectrum(
         image,
         kernel.shape,
@@ -461,7 +569,7 @@ def _filter_fft(image, kernel, convolution, boundary, output, cval, dtype, backe
         output=output,
         cval=cval,
         dtype=dtype,
-        backend=backend,
+        backend=chosen,
         align=align,
     )
     return spectrum.filter(kernel, convolution=convolution)
@@ -631,39 +739,46 @@ def fft_correlate(
 # Choosing a method
 # ----------------------------------------------------------------------------
 
-# Seconds per multiply-add of the compiled sliding sum, and per "n log2 n" unit
-# of one real FFT, measured on a 2-core x86-64 machine (benchmarks/). Only
-# their ratio matters for the choice.
-_SECONDS_PER_MAC = 4.5e-11
-_SECONDS_PER_FFT_UNIT = 2.8e-10
+
+def _estimates(out_shape, kernel: np.ndarray, dtype=np.float64) -> dict[str, float]:
+    """Estimated seconds of each CPU route for an output shape, from the calibration."""
+    calibration = _calibrate.current(dtype)
+    threads = max(1, numba.get_num_threads())
+    rows, cols = out_shape[:2]
+    channels = out_shape[2] if len(out_shape) == 3 else 1
+    kh, kw = kernel.shape
+    samples = rows * cols * channels
+    estimates = {"direct": calibration.direct_seconds(samples, np.count_nonzero(kernel))}
+    factors = _rank_one_factors(np.asarray(kernel, dtype=np.float64))
+    if factors is not None:
+        taps = np.count_nonzero(factors[0]) + np.count_nonzero(factors[1])
+        estimates["separable"] = calibration.separable_seconds(samples, taps)
+    itemsize = np.dtype(dtype).itemsize
+    tiles = _blockfft.plan_tiles(rows, cols, kh, kw, channels, itemsize)
+    estimates["fft"] = calibration.fft_seconds(tiles.units())
+    # Every route shares its work among the cores.
+    return {method: seconds / threads for method, seconds in estimates.items()}
 
 
-def estimate_seconds(image_shape, kernel) -> dict[str, float]:
-    """Rough time of each method for an image shape and a kernel (a cost model).
+def estimate_seconds(image_shape, kernel, *, dtype=np.float64) -> dict[str, float]:
+    """Estimated time of each method for an image shape and a kernel, on this machine.
 
-    Direct costs one multiply-add per non-zero tap and output sample; separable
-    ``kh + kw`` per sample when the kernel has rank 1; the FFT about three real
-    transforms of the extended image (image, kernel, inverse) of
-    ``F log2 F`` each, with ``F`` the fast FFT size.
+    A cost model whose coefficients are measured once per process and dtype by
+    a short calibration (a few tens of milliseconds, at first use; see
+    ``filters._calibrate``): direct costs a fixed part plus one part per
+    non-zero tap and output sample; separable (rank-1 kernels only) the same
+    with the taps of both 1-D factors; the FFT a calibrated time per unit of
+    its blocked transforms (block count times ``F log2 F`` plus the passes
+    around them). The output is taken as ``"same"`` (the image's shape).
     """
     kernel = _check_kernel(kernel)
-    h, w = image_shape[:2]
-    channels = image_shape[2] if len(image_shape) == 3 else 1
-    kh, kw = kernel.shape
-    samples = h * w * channels
-    estimates = {"direct": samples * np.count_nonzero(kernel) * _SECONDS_PER_MAC}
-    if _rank_one_factors(np.asarray(kernel, dtype=np.float64)) is not None:
-        estimates["separable"] = samples * (kh + kw) * _SECONDS_PER_MAC
-    fft_h = scipy.fft.next_fast_len(h + kh - 1, real=True)
-    fft_w = scipy.fft.next_fast_len(w + kw - 1, real=True)
-    fft_size = fft_h * fft_w
-    estimates["fft"] = 3 * channels * fft_size * np.log2(fft_size) * _SECONDS_PER_FFT_UNIT
-    return estimates
+    shape = tuple(int(n) for n in image_shape)
+    return _estimates(shape, kernel, _check_dtype(dtype))
 
 
-def choose_method(image_shape, kernel) -> str:
+def choose_method(image_shape, kernel, *, dtype=np.float64) -> str:
     """The method :func:`filter2d` uses with ``method="auto"``: the cheapest estimate."""
-    estimates = estimate_seconds(image_shape, kernel)
+    estimates = estimate_seconds(image_shape, kernel, dtype=dtype)
     return min(estimates, key=estimates.get)
 
 
@@ -688,8 +803,8 @@ def filter2d(
     method : {"auto", "direct", "separable", "fft"}
         ``direct`` slides the full 2-D kernel; ``separable`` runs two 1-D passes
         and needs a rank-1 kernel; ``fft`` goes through the convolution theorem;
-        ``auto`` takes the cheapest by :func:`estimate_seconds`. All give the same
-        result up to rounding.
+        ``auto`` takes the cheapest by :func:`estimate_seconds` (for the asked
+        output's shape and dtype). All give the same result up to rounding.
     image, kernel, boundary, output, cval, dtype, backend, align
         As for :func:`convolve`.
     """
@@ -697,7 +812,12 @@ def filter2d(
     method = _check_choice(method, "method", METHODS)
     convolution = operation == "convolve"
     if method == "auto":
-        method = choose_method(_check_image(image).shape, kernel)
+        checked = _check_image(image, finite=False)
+        plan = _plan(
+            checked.shape, _check_kernel(kernel).shape, boundary, output, cval, dtype, align
+        )
+        estimates = _estimates(plan.output_shape, _check_kernel(kernel), plan.dtype)
+        method = min(estimates, key=estimates.get)
     if method == "fft":
         return _filter_fft(
             image, kernel, convolution, boundary, output, cval, dtype, backend, align
