@@ -98,7 +98,6 @@ def test_the_player_plays_steps_and_shows_the_library_sums(app_url: str) -> None
             paused = _position(root)
             page.wait_for_timeout(600)
             assert _position(root) == paused
-            page.screenshot(path=str(ARTIFACTS / "slide_player.png"))
 
             # Steps by the buttons and by the arrow keys.
             page.get_by_role("button", name="Step forward one position").click()
@@ -139,6 +138,7 @@ def test_the_player_plays_steps_and_shows_the_library_sums(app_url: str) -> None
             shown = re.search(r"sum of products (\S+)\.$", label).group(1).replace("\u2212", "-")
             assert float(shown) == pytest.approx(convolution, rel=1e-5, abs=1e-12)
             assert f"position {row}, {col}" in label
+            page.screenshot(path=str(ARTIFACTS / "slide_player.png"))
 
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / "slide_fps.txt").write_text(f"{fps} frames/s at 20 positions/s\n")

@@ -115,7 +115,7 @@ def player_data(run: Slide, *, signed_display: str = "diverging") -> dict[str, A
         "kernels": KERNEL_LABELS,
         "products": PRODUCT_LABELS,
         "symbols": SYMBOLS,
-        "input": f"Input Ĩ, extended: {run.boundary}",
+        "input": f"Input Ĩ ({run.boundary})",
     }
     payload["legend"] = (
         f"Faded cells lie outside the image: the boundary rule ({run.boundary}) supplies "
@@ -334,6 +334,9 @@ function createInstance(root) {
       title: figure.querySelector('[data-sp="title"]'),
       canvas: figure.querySelector("canvas"),
       layout: null,
+      kernelTexts: null,
+      base: null,
+      baseKey: -1,
     })),
     data: null,
     pictures: null,
@@ -346,7 +349,6 @@ function createInstance(root) {
     playStart: 0,
     frames: [],
     fps: 0,
-    drawn: -1,
     onKey: null,
     listening: false,
     observer: null,
@@ -538,13 +540,22 @@ function layout(inst, panel) {
   panel.canvas.style.height = `${height}px`;
   panel.canvas.width = Math.round(width * ratio);
   panel.canvas.height = Math.round(height * ratio);
+  if (!panel.base) panel.base = document.createElement("canvas");
+  panel.base.width = panel.canvas.width;
+  panel.base.height = panel.canvas.height;
+  panel.baseKey = -1;
   panel.layout = { width, height, ratio, pixel, cell, boxes, font, formulaTop };
-  inst.drawn = -1;
+  panel.kernelTexts = null;
 }
 
 function label(context, text, x, y, width) {
   context.fillStyle = "#31333f";
-  context.font = "600 15px sans-serif";
+  let size = 15;
+  context.font = `600 ${size}px sans-serif`;
+  while (size > 12 && context.measureText(text).width > width) {
+    size -= 1;
+    context.font = `600 ${size}px sans-serif`;
+  }
   context.textBaseline = "alphabetic";
   context.textAlign = "left";
   let shown = text;
@@ -563,12 +574,11 @@ function outline(context, x, y, w, h) {
   context.strokeRect(x, y, w, h);
 }
 
-function drawInput(inst, context, box, pixel, progress) {
+function drawInput(inst, context, box, pixel) {
   const data = inst.data;
   const [eh, ew] = data.ext.shape;
   const [top, left] = data.ext.offset;
   const [h, w] = data.image;
-  const [kh, kw] = data.kernel;
   const x0 = box.x, y0 = box.y + LABEL;
   label(context, data.labels.input, x0, box.y, box.w);
   context.imageSmoothingEnabled = false;
@@ -584,13 +594,40 @@ function drawInput(inst, context, box, pixel, progress) {
   context.strokeStyle = OUTSIDE_COLOUR;
   context.strokeRect(x0 + left * pixel, y0 + top * pixel, w * pixel, h * pixel);
   context.setLineDash([]);
+}
+
+function drawWindow(inst, context, box, pixel, progress) {
   // The window: it glides along a row between two positions.
+  const data = inst.data;
+  const [kh, kw] = data.kernel;
   const cols = data.out[1];
   const k = Math.floor(progress);
   const row = Math.floor(k / cols);
   let col = k % cols;
   if (col + 1 < cols && k + 1 < count(inst)) col += progress - k;
+  const x0 = box.x, y0 = box.y + LABEL;
   outline(context, x0 + col * pixel, y0 + row * pixel, kw * pixel, kh * pixel);
+}
+
+let HATCH = null;
+
+function unfilled(context) {
+  // Positions not reached yet: white with grey diagonal lines, unlike any colour of the maps.
+  if (!HATCH) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    const t = tile.getContext("2d");
+    t.fillStyle = "#ffffff";
+    t.fillRect(0, 0, 8, 8);
+    t.strokeStyle = "#c4c7cf";
+    t.lineWidth = 1.2;
+    t.beginPath();
+    t.moveTo(0, 8);
+    t.lineTo(8, 0);
+    t.stroke();
+    HATCH = tile;
+  }
+  return context.createPattern(HATCH, "repeat");
 }
 
 function drawOutput(inst, context, box, pixel, op) {
@@ -599,7 +636,7 @@ function drawOutput(inst, context, box, pixel, op) {
   const x0 = box.x, y0 = box.y + LABEL;
   const title = `Output I ${data.labels.symbols[op]} K (${oh}×${ow})`;
   label(context, title, x0, box.y, box.w);
-  context.fillStyle = "#eceef3";
+  context.fillStyle = unfilled(context);
   context.fillRect(x0, y0, ow * pixel, oh * pixel);
   const k = inst.position;
   const row = Math.floor(k / ow);
@@ -614,33 +651,39 @@ function drawOutput(inst, context, box, pixel, op) {
   outline(context, x0 + col * pixel, y0 + row * pixel, pixel, pixel);
 }
 
-function fitText(context, text, size, room) {
-  let font = size;
-  context.font = `${font}px sans-serif`;
-  while (font > 9 && context.measureText(text).width > room) {
-    font -= 1;
-    context.font = `${font}px sans-serif`;
-  }
-  return font;
+const SUPERSCRIPTS = { "-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3",
+  4: "\u2074", 5: "\u2075", 6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079" };
+
+function superscript(number) {
+  return [...String(number)].map((c) => SUPERSCRIPTS[c] || c).join("");
 }
 
-function drawGrid(inst, context, box, cell, values, limit, title, outside) {
+function gridTexts(context, values, cell, base) {
+  // Three significant digits if they fit at a readable size, else two, else whole
+  // numbers of a power of ten named in the grid's title.
+  const room = cell - 6;
+  const widest = (texts) => {
+    context.font = `${base}px sans-serif`;
+    return Math.max(...texts.map((t) => context.measureText(t).width), 1);
+  };
+  const fitted = (texts) => Math.min(base, Math.floor((base * room) / widest(texts)));
+  for (const [digits, floor] of [[3, 14], [2, 11]]) {
+    const texts = values.map((v) => format(v, digits));
+    const font = fitted(texts);
+    if (font >= floor) return { texts, font, note: "" };
+  }
+  const largest = Math.max(...values.map(Math.abs));
+  const exponent = Math.floor(Math.log10(largest)) - 1;
+  const texts = values.map((v) => format(Math.round(v / 10 ** exponent), 2));
+  return { texts, font: Math.max(9, fitted(texts)), note: ` (\u00d710${superscript(exponent)})` };
+}
+
+function drawGrid(inst, context, box, cell, values, shown, limit, title, outside) {
   const data = inst.data;
   const [kh, kw] = data.kernel;
   const x0 = box.x, y0 = box.y + LABEL;
-  label(context, title, x0, box.y, box.w);
-  const base = Math.min(20, cell * 0.42);
-  let digits = 3;
-  let font = base;
-  const texts = [];
-  for (let i = 0; i < kh * kw; i += 1) texts.push(format(values[i], digits));
-  context.font = `${base}px sans-serif`;
-  const widest = Math.max(...texts.map((t) => context.measureText(t).width));
-  if (widest > cell - 4) {
-    digits = 2;
-    for (let i = 0; i < kh * kw; i += 1) texts[i] = format(values[i], digits);
-    font = fitText(context, texts.reduce((a, b) => (a.length >= b.length ? a : b)), base, cell - 4);
-  }
+  const { texts, font, note } = shown;
+  label(context, title + note, x0, box.y, box.w);
   context.font = `${font}px sans-serif`;
   context.textAlign = "center";
   context.textBaseline = "middle";
@@ -708,13 +751,12 @@ function drawFormula(inst, context, panel, op) {
   context.fillText(`= ${total} = ${where}`, 0, formulaTop + 2.3 * font);
 }
 
-function draw(inst) {
-  if (!inst.data) return;
+function drawBase(inst, panel, context) {
+  // Everything that changes only with the position: drawn once per position.
   const data = inst.data;
   const [kh, kw] = data.kernel;
   const cells = kh * kw;
   const k = inst.position;
-  const [eh, ew] = data.ext.shape;
   const [top, left] = data.ext.offset;
   const [h, w] = data.image;
   const cols = data.out[1];
@@ -724,27 +766,46 @@ function draw(inst) {
     const r = row + i - top, c = col + j - left;
     return r < 0 || r >= h || c < 0 || c >= w;
   };
+  const { width, height, ratio, pixel, cell, boxes } = panel.layout;
+  const op = panel.op;
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  context.clearRect(0, 0, width, height);
+  drawInput(inst, context, boxes[0], pixel);
+  drawOutput(inst, context, boxes[1], pixel, op);
+  const base = Math.min(20, cell * 0.42);
+  const applied = data.ops[op].applied;
+  if (!panel.kernelTexts) panel.kernelTexts = gridTexts(context, Array.from(applied), cell, base);
+  const products = data.ops[op].products.subarray(k * cells, (k + 1) * cells);
+  const shown = gridTexts(context, Array.from(products), cell, base);
+  drawGrid(inst, context, boxes[2], cell, applied, panel.kernelTexts, data.kernelLimit,
+    data.labels.kernels[op], null);
+  drawGrid(inst, context, boxes[3], cell, products, shown, data.productsLimit,
+    data.labels.products[op], outside);
+  drawFormula(inst, context, panel, op);
+  const sum = format(data.ops[op].sums[k], 6);
+  panel.canvas.setAttribute("aria-label",
+    `${data.labels.titles[op]}. Input ${data.image[0]}×${data.image[1]} with the ` +
+    `${kh}×${kw} window at output position ${row}, ${col}; sum of products ${sum}.`);
+}
+
+function draw(inst) {
+  // Each frame: the position's picture (kept), then the window where it is now.
+  if (!inst.data) return;
+  const k = inst.position;
   for (const panel of inst.panels) {
     if (!panel.layout) layout(inst, panel);
-    const { width, height, ratio, pixel, cell, boxes } = panel.layout;
+    const { ratio, pixel, boxes } = panel.layout;
+    if (panel.baseKey !== k) {
+      drawBase(inst, panel, panel.base.getContext("2d"));
+      panel.baseKey = k;
+    }
     const context = panel.canvas.getContext("2d");
+    context.setTransform(1, 0, 0, 1, 0, 0);
+    context.clearRect(0, 0, panel.canvas.width, panel.canvas.height);
+    context.drawImage(panel.base, 0, 0);
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, width, height);
-    const op = panel.op;
-    drawInput(inst, context, boxes[0], pixel, inst.playing ? inst.progress : k);
-    drawOutput(inst, context, boxes[1], pixel, op);
-    drawGrid(inst, context, boxes[2], cell, data.ops[op].applied, data.kernelLimit,
-      data.labels.kernels[op], null);
-    drawGrid(inst, context, boxes[3], cell,
-      data.ops[op].products.subarray(k * cells, (k + 1) * cells), data.productsLimit,
-      data.labels.products[op], outside);
-    drawFormula(inst, context, panel, op);
-    const sum = format(data.ops[op].sums[k], 6);
-    panel.canvas.setAttribute("aria-label",
-      `${data.labels.titles[op]}. Input ${data.image[0]}×${data.image[1]} with the ` +
-      `${kh}×${kw} window at output position ${row}, ${col}; sum of products ${sum}.`);
+    drawWindow(inst, context, boxes[0], pixel, inst.playing ? inst.progress : k);
   }
-  inst.drawn = k;
 }
 
 export default function (component) {
