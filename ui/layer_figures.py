@@ -169,6 +169,7 @@ def _heatmap(values, rows, cols, limit, name: str, hover: str) -> go.Heatmap:
         ygap=1,
         name=name,
         hovertemplate=hover,
+        hoverinfo="skip" if hover is None else None,
     )
 
 
@@ -254,7 +255,7 @@ def layer_grids(
             np.arange(in_cols),
             limit,
             "input",
-            f"x[{in_channel}, %{{y}}, %{{x}}] = %{{z:.4g}}<extra></extra>",
+            f"x[{in_channel}, %{{y}}, %{{x}}] = %{{z:.4~g}}<extra></extra>",
         ),
         row=1,
         col=1,
@@ -289,7 +290,7 @@ def layer_grids(
             np.arange(out_cols),
             limit,
             "output",
-            f"y[{out_channel}, %{{y}}, %{{x}}] = %{{z:.4g}}<extra></extra>",
+            None,  # the click points on top carry the hover text
         ),
         row=1,
         col=2,
@@ -300,11 +301,11 @@ def layer_grids(
             x=click_cols.ravel(),
             y=click_rows.ravel(),
             mode="markers",
-            marker=dict(symbol="square", size=14, opacity=0, color="#000000"),
+            marker=dict(symbol="square", size=20, opacity=0, color="#000000"),
             selected=dict(marker=dict(opacity=0)),
             unselected=dict(marker=dict(opacity=0)),
             customdata=output_plane.ravel(),
-            hovertemplate=f"y[{out_channel}, %{{y}}, %{{x}}] = %{{customdata:.4g}}"
+            hovertemplate=f"y[{out_channel}, %{{y}}, %{{x}}] = %{{customdata:.4~g}}"
             "<br>click to pick<extra></extra>",
             showlegend=False,
         ),
@@ -335,6 +336,7 @@ def layer_grids(
         plot_bgcolor="white",
         dragmode=False,
         clickmode="event+select",
+        hoverdistance=40,
     )
     return figure
 
