@@ -95,8 +95,8 @@ def _animation(x: onedim.Sequence, h: onedim.Sequence, key: str) -> None:
     )
     st.caption(
         f"x: {x.values.size} samples · h: {h.values.size} samples · "
-        f"{len(figure.frames)} shifts, one frame each. Blue bars: input; orange: the kernel "
-        "as placed (labels say which tap); green: products; the diamond is their sum."
+        f"{len(figure.frames)} shifts, one frame each. Blue bars: the input; orange stems: "
+        "the kernel, h[m] at k = n − m; green: the products; the orange diamond: their sum, y[n]."
     )
 
 
@@ -175,10 +175,15 @@ def dice() -> None:
             for i, (total, ways) in enumerate(zip(result.totals, result.counts, strict=True))
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=340)
+    rounding = (
+        f"differ from them by at most {result.float_error:.2g}"
+        if result.float_error
+        else "equal them exactly"
+    )
     st.caption(
         f"Exact fractions from whole-number counts (all {result.denominator} weighted "
-        f"throws); the probabilities from the floating-point convolution differ from them by "
-        f"at most {result.float_error:.2g}. Expected sum: {result.mean:.4g}."
+        f"throws); the probabilities from the floating-point convolution {rounding}. "
+        f"Expected sum: {result.mean:.4g}."
     )
 
 

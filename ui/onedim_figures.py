@@ -69,7 +69,7 @@ def _stems(x, y, colour: str, name: str, hover: str, **extra) -> dict:
             color=colour,
         ),
         hovertemplate=hover,
-        showlegend=extra.pop("showlegend", False),
+        showlegend=False,
         **extra,
     )
 
@@ -201,15 +201,18 @@ def sliding_figure(steps: list[Sliding], *, start: int = 0, height: int = 600):
 
     positions = np.concatenate([first.positions.ravel(), first.index])
     x_range = [float(positions.min()) - 0.8, float(positions.max()) + 0.8]
-    labelled = first.h.values.size <= LABELLED_TAPS and x_range[1] - x_range[0] <= LABELLED_SPAN
+    labelled = (
+        first.h.values.size <= LABELLED_TAPS
+        and (x_range[1] - x_range[0]) * columns <= LABELLED_SPAN
+    )
     animated: list[int] = []
     for column, step in enumerate(steps, start=1):
         # Both axes of the top row put zero at the same height.
         below = max(_range(step.x.values)[1], _range(step.h.values)[1])
         input_range, _ = _range(step.x.values, share_below=below, room=0.32)
         kernel_range, _ = _range(step.h.values, share_below=below, room=0.32)
-        product_range, _ = _range(step.products)
-        output_range, _ = _range(step.output)
+        product_range, _ = _range(step.products, room=0.35)
+        output_range, _ = _range(step.output, room=0.35)
         figure.add_trace(
             go.Bar(
                 x=step.x.index,
@@ -373,16 +376,18 @@ def _tick_step(span: float) -> int:
 # ----------------------------------------------------------------------------
 
 
-def _result_layout(figure: go.Figure, title: str, height: int, x_title: str, y_title: str):
+def _result_layout(
+    figure: go.Figure, title: str, height: int, x_title: str, y_title: str, legend: bool = False
+):
     figure.update_layout(
         height=height,
         font=FONT,
         plot_bgcolor="white",
-        margin=dict(l=10, r=10, t=top_margin(), b=bottom_margin(1)),
+        margin=dict(l=10, r=10, t=top_margin(), b=bottom_margin(1 if legend else 0)),
         title=chart_title(title),
         hoverlabel=dict(font_size=15),
         legend=legend_below(size=15),
-        showlegend=True,
+        showlegend=legend,
     )
     figure.update_xaxes(
         title=dict(text=x_title, font=_AXIS_FONT), tickfont=_TICK_FONT, gridcolor="#e5e5e5"
@@ -430,7 +435,7 @@ def smoothing_figure(average: MovingAverage, *, height: int = 360) -> go.Figure:
             hovertemplate="n = %{x}: y = %{y:.4g}<extra></extra>",
         )
     )
-    return _result_layout(figure, "The smoothed signal", height, "k, n", "value")
+    return _result_layout(figure, "The smoothed signal", height, "k, n", "value", legend=True)
 
 
 def dice_figure(dice: DiceSums, *, height: int = 360) -> go.Figure:
@@ -470,7 +475,6 @@ def fft_error_figure(fft: FftProduct, *, height: int = 320) -> go.Figure:
                 PRODUCT_COLOUR,
                 "FFT − direct",
                 "x^%{x}: FFT − direct = %{y:.3g}<extra></extra>",
-                showlegend=True,
                 size=7,
             )
         )
