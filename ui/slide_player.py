@@ -673,6 +673,7 @@ function gridTexts(context, values, cell, base) {
     if (font >= floor) return { texts, font, note: "" };
   }
   const largest = Math.max(...values.map(Math.abs));
+  if (!(largest > 0)) return { texts: values.map(() => "0"), font: base, note: "" };
   const exponent = Math.floor(Math.log10(largest)) - 1;
   const texts = values.map((v) => format(Math.round(v / 10 ** exponent), 2));
   return { texts, font: Math.max(9, fitted(texts)), note: ` (\u00d710${superscript(exponent)})` };
