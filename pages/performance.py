@@ -169,8 +169,11 @@ def _load_text(stored: dict) -> str:
     before, after = stored.get("load_before"), stored.get("load_after")
     if before is None or after is None:
         return "The machine's load was not recorded for this run."
+    if before.one is None or after.one is None:
+        return f"Machine during the run: {before.describe()}."
     text = (
-        f"Machine during the run: {before.describe()} at the start; {after.describe()} at the end."
+        f"Machine during the run: {before.cpus} CPUs; load average (1 min) {before.one:.2f} "
+        f"at the start, {after.one:.2f} at the end."
     )
     if before.busy or after.busy:
         text += (

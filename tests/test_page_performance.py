@@ -142,7 +142,7 @@ def test_the_load_during_the_run_is_shown_next_to_the_sweep(measured):
     shown = metrics(measured)
     assert shown[f"Load (1 min), {before.cpus} CPUs"] == f"{before.one:.2f} → {after.one:.2f}"
     captions = " ".join(caption.value for caption in measured.caption)
-    assert f"{before.describe()} at the start" in captions
+    assert f"{before.cpus} CPUs; load average (1 min) {before.one:.2f} at the start" in captions
 
 
 def test_a_verdict_needs_separated_spreads():

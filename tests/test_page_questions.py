@@ -1,6 +1,11 @@
 """The Questions page through Streamlit's AppTest: three sections, each showing numbers
-measured on the current image (checked here against the library), and links onward."""
+measured on the current image (checked here against the library), and links onward.
 
+Question 1's times are the Compare page's (one kept timing per image, kernel and options):
+read on both pages in one session, they are the same figures and the same verdicts."""
+
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +36,23 @@ def metrics(at: AppTest) -> dict[str, str]:
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def timing_chart(at: AppTest, key: str) -> dict:
+    """The JSON of the timing chart (a custom component) with this key."""
+    (found,) = [e.proto for e in at.get("bidi_component") if e.proto.id.endswith(f"-{key}")]
+    return json.loads(found.json)
+
+
+VERDICT = re.compile(
+    r"(?:Direct convolution|Direct correlation|The FFT)[^()]*?"
+    r"(?: is faster than [^()]*\(×[0-9.]+\)| are too close to call on this machine)\."
+)
+
+
+def verdicts(at: AppTest) -> list[str]:
+    """Every route verdict shown: "… is faster than … (×r)." or "… too close to call …"."""
+    return [found for m in at.markdown for found in VERDICT.findall(m.value)]
 
 
 def small_image(at: AppTest) -> np.ndarray:
@@ -68,9 +90,64 @@ def test_question_one_measures_direct_against_fft(page):
     assert shown["max |direct − FFT|"] == f"{difference:.2g}"
     for label in ("direct (spatial domain)", "through the FFT"):
         assert shown[label].endswith(" ms") and float(shown[label].split()[0]) > 0
+    # The metrics are the medians the chart draws, each with its middle half of runs.
+    chart = timing_chart(page, "questions_timing")
+    assert not chart["single"]
+    bars = {bar["label"]: bar for bar in chart["bars"]}
+    assert list(bars) == ["convolution", "correlation", "fft", "fft, spectrum reused"]
+    assert bars["convolution"]["text"].startswith(shown["direct (spatial domain)"] + " (")
+    assert bars["fft"]["text"].startswith(shown["through the FFT"] + " (")
+    assert all(bar["low"] <= bar["value"] <= bar["high"] for bar in bars.values())
+    # Two verdicts, each decided by the spreads: direct convolution against both FFTs.
+    found = verdicts(page)
+    assert len(found) == 2 and all(s.startswith(("Direct convolution", "The FFT")) for s in found)
     text = "\n".join(m.value for m in page.markdown)
     assert "38× more taps" in text  # (31 / 5)² = 38.4, computed by the page
     assert "within the rounding bound" in text
+    assert "direct filtering " in text and "taking turns" in text
+    assert any("load average" in caption.value for caption in page.caption)
+
+
+def test_question_one_and_compare_show_the_same_timing_and_verdicts():
+    """Compare times the routes on demand; Questions then shows those very figures."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.query_params["preview"] = "256"
+    at.run()
+    assert_clean(at)
+    single = timing_chart(at, "timing")
+    assert single["single"] and "not repeated" in single["title"]
+    at.button(key="timing_measure").click().run()
+    assert_clean(at)
+    on_compare = timing_chart(at, "timing")
+    assert not on_compare["single"]
+    said_on_compare = verdicts(at)
+    assert len(said_on_compare) == 2
+    at.switch_page("pages/questions.py")
+    at.run()
+    assert_clean(at)
+    assert timing_chart(at, "questions_timing") == on_compare
+    assert verdicts(at)[:2] == said_on_compare
+    shown = metrics(at)
+    bars = {bar["label"]: bar for bar in on_compare["bars"]}
+    assert bars["convolution"]["text"].startswith(shown["direct (spatial domain)"])
+
+
+def test_figures_timed_on_questions_appear_on_compare_without_timing_again():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.query_params["preview"] = "256"
+    at.run()
+    at.switch_page("pages/questions.py")
+    at.run()
+    at.button(key="quick_Emboss").click().run()
+    assert_clean(at)
+    on_questions = timing_chart(at, "questions_timing")
+    said = verdicts(at)[:2]
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert_clean(at)
+    assert timing_chart(at, "timing") == on_questions
+    assert verdicts(at) == said
+    assert not [b for b in at.button if b.key == "timing_measure"]
 
 
 def test_question_two_default_gaussian_is_symmetric_and_emboss_is_not(page):

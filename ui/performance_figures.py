@@ -107,7 +107,7 @@ def sweep_figure(summaries: list[SweepSummary], *, height: int = 560) -> go.Figu
     )
     figure.update_yaxes(
         type="log",
-        title="milliseconds (median, bars: middle half)",
+        title="milliseconds (median; whiskers: middle half)",
         tickfont=dict(size=15),
         gridcolor="#e5e5e5",
     )
@@ -277,7 +277,7 @@ def growth_bars(growth: dict[str, dict[int, TimingStats]], *, height: int = 360)
         height=height,
         font=FONT,
         yaxis=dict(
-            title="ms (median, bars: middle half)",
+            title="ms (median; whiskers: middle half)",
             type="log",
             dtick=1,
             range=[low - 0.3, high + 0.4],

@@ -81,9 +81,6 @@ class RouteTimes:
     kernel_shape : tuple of int
     backend : str
         The backend that ran.
-    spatial_method : str
-        The route the direct functions took (``filters.choose_method``):
-        ``"direct"``, ``"separable"``, or ``"fft"`` priced but not taken.
     seconds : float
         Wall-clock seconds the whole timing took.
     """
@@ -94,7 +91,6 @@ class RouteTimes:
     shape: tuple[int, ...]
     kernel_shape: tuple[int, ...]
     backend: str
-    spatial_method: str
     seconds: float
 
     @property
@@ -115,7 +111,8 @@ class RouteTimes:
         colour = "grey" if len(self.shape) == 2 else "colour"
         return (
             f"Medians of {self.repeats} runs per route on the {width}×{height} {colour} image, "
-            f"{self.backend.upper()}, the routes taking turns; bars: middle half of the runs. "
+            f"{self.backend.upper()}, the routes taking turns; the line across each bar spans "
+            "the middle half of the runs. "
             f"Machine: {self.load_before.describe()}."
             + (" It was busy: the runs are noisier." if self.load_before.busy else "")
         )
@@ -157,7 +154,6 @@ def route_times(result_key: str, image_key: str, _image, _kernel, _demo) -> Rout
         shape=tuple(image.shape),
         kernel_shape=tuple(kernel.shape),
         backend=spectrum.backend.name,
-        spatial_method=filters.choose_method(image.shape, kernel),
         seconds=seconds,
     )
 
@@ -196,25 +192,21 @@ _CSS = """
   font-size: 1.05rem;
   margin-bottom: 0.4rem;
 }
+/* Each route on two lines, to fit a narrow column: its name and time, then its bar. */
 .tv-row {
-  display: grid;
-  grid-template-columns: 8.5rem 1fr;
-  align-items: center;
-  gap: 0.6rem;
-  margin: 0.3rem 0;
+  margin: 0.25rem 0 0.55rem 0;
 }
-.tv-label {
-  text-align: right;
-}
-.tv-track {
+.tv-head {
   display: flex;
-  align-items: center;
+  justify-content: space-between;
   gap: 0.5rem;
+  flex-wrap: wrap;
 }
 .tv-area {
   position: relative;
-  flex: 0 0 58%;
-  height: 1.6rem;
+  width: 100%;
+  height: 1.3rem;
+  margin-top: 0.15rem;
 }
 .tv-bar {
   position: absolute;
@@ -280,7 +272,6 @@ export default function ({ parentElement, data }) {
     const row = el("div", "tv-row");
     row.dataset.label = b.label;
     row.dataset.ms = String(b.value);
-    const track = el("div", "tv-track");
     const area = el("div", "tv-area");
     area.setAttribute("role", "img");
     area.setAttribute("aria-label", `${b.label}: ${b.text}`);
@@ -294,8 +285,9 @@ export default function ({ parentElement, data }) {
       area.append(spread);
     }
     area.title = `${b.label}: ${b.text}`;
-    track.append(area, el("span", "tv-value", b.text));
-    row.append(el("div", "tv-label", b.label), track);
+    const head = el("div", "tv-head");
+    head.append(el("span", "tv-label", b.label), el("span", "tv-value", b.text));
+    row.append(head, area);
     root.append(row);
   }
   return undefined;
@@ -350,7 +342,7 @@ def bars_data(
                     "text": f"{ms(found.median)} ({_number(found.q1)}–{ms(found.q3)})",
                 }
             )
-        title = f"Median of {times.repeats} runs on the {times.backend.upper()}; black: middle half"
+        title = f"Median of {times.repeats} runs, {times.backend.upper()} (line: middle half)"
         return {"kind": "timing", "single": False, "title": title, "bars": bars}
     single = single or {}
     bars = [
@@ -363,7 +355,7 @@ def bars_data(
         }
         for name, seconds in single.items()
     ]
-    title = f"One run each on the {backend.upper()}, not repeated"
+    title = f"One run each, {backend.upper()}, not repeated"
     return {"kind": "timing", "single": True, "title": title, "bars": bars}
 
 
