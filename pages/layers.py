@@ -155,28 +155,16 @@ def _arrays(settings: LayerSettings, source: str):
 
 def _output_sizes(settings: LayerSettings) -> tuple[int, int]:
     """Both output sides from the library's size functions (a clear error when empty)."""
-    sides = []
-    for size, kernel, pads in (
-        (settings.height, settings.kernel_h, settings.pads()[0]),
-        (settings.width, settings.kernel_w, settings.pads()[1]),
-    ):
-        if settings.transposed:
-            sides.append(
-                cnn.conv_transpose2d_output_size(
-                    size,
-                    kernel,
-                    settings.stride,
-                    settings.padding,
-                    settings.output_padding,
-                    settings.dilation,
-                )
-            )
-        else:
-            padding = "same" if settings.padding == "same" else pads[0]
-            sides.append(
-                cnn.conv2d_output_size(size, kernel, settings.stride, padding, settings.dilation)
-            )
-    return sides[0], sides[1]
+    if settings.transposed:
+        options = (settings.stride, settings.padding, settings.output_padding, settings.dilation)
+        size_of = cnn.conv_transpose2d_output_size
+    else:
+        options = (settings.stride, settings.padding, settings.dilation)
+        size_of = cnn.conv2d_output_size
+    return (
+        size_of(settings.height, settings.kernel_h, *options),
+        size_of(settings.width, settings.kernel_w, *options),
+    )
 
 
 def _formulas(settings: LayerSettings, sides: tuple[int, int]) -> None:
