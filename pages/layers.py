@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from filters import cnn
-from ui import compute, figures, layer_figures, light_figures, state
+from ui import compute, exercises, figures, layer_figures, light_figures, state
 from ui.frame import ensure_app_frame
 from ui.guard import guarded
 from ui.layer_figures import LayerSettings
@@ -332,5 +332,7 @@ st.markdown(
 )
 st.page_link("pages/cnn.py", label="See it happen on the CNN page", icon=":material/neurology:")
 
-# Predict the output size
-st.container()
+st.subheader("Predict the output size")
+st.markdown("Work it out before you check: a new layer each time, sometimes transposed.")
+with guarded("asking for an output size"):
+    exercises.output_size_exercise("layers_size")

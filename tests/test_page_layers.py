@@ -263,3 +263,20 @@ def test_navigation_link_opens_the_page_with_its_formula():
         assert "Traceback" not in page.inner_text("body")
         browser_helpers.assert_offline(context)
         context.close()
+
+
+def test_the_page_asks_for_an_output_size_and_scores_the_answer():
+    from filters import exercises
+
+    at = _layers_page()
+    _no_trouble(at)
+    assert "Predict the output size" in [s.value for s in at.subheader]
+    question = exercises.output_size_question(
+        int(at.number_input(key="layers_size_question_number").value)
+    )
+    at.number_input(key="layers_size_h_out").set_value(question.truth[0])
+    at.number_input(key="layers_size_w_out").set_value(question.truth[1]).run()
+    at.button(key="layers_size_check_size").click().run()
+    _no_trouble(at)
+    assert at.session_state["layers_size_score_right"] == 1
+    assert any("The output is" in box.value for box in at.success)
