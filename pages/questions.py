@@ -21,8 +21,9 @@ TINY_OPTIONS = dict(boundary="constant", output="full")
 
 st.title("Four questions, answered on your image")
 st.markdown(
-    f"Every number below is measured now, on the current image shrunk to at most "
-    f"{SMALL_SIDE} px, with the current kernel and options from the sidebar. "
+    "Every number below is measured now with the current kernel and options from the "
+    "sidebar: the timings of question 1 on the working image (the Compare page's own "
+    f"figures), everything else on the image shrunk to at most {SMALL_SIDE} px. "
     "Switch the kernel here and watch the answers change:"
 )
 widgets.quick_picks()
@@ -42,10 +43,6 @@ def _working_image(current: state.Demo):
     if st.session_state.get(state.IMAGE) is not None:
         return st.session_state[state.IMAGE], st.session_state[state.IMAGE_KEY]
     return compute.sample(current.sample), f"sample:{current.sample}"
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
 
 
 def question_fft(image, kernel, current: state.Demo, name: str) -> None:

@@ -34,7 +34,11 @@ PAGES = [
     ("fourier", "fourier"),
     ("algebra", "algebra"),
     ("cnn", "cnn"),
+    ("layers", "layers"),
     ("step", "step"),
+    ("slide", "slide"),
+    ("onedim", "onedim"),
+    ("predict", "predict"),
     ("performance", "performance"),
     ("questions", "questions"),
 ]

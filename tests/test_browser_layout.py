@@ -27,7 +27,19 @@ from tests.browser import ARTIFACTS, UI_TIMEOUT_MS, chromium, serve_for_tests, w
 pytestmark = pytest.mark.browser
 
 SIZES = [(1280, 720), (1600, 1000)]
-PAGES = ["compare", "fourier", "algebra", "cnn", "step", "performance", "questions"]
+PAGES = [
+    "compare",
+    "fourier",
+    "algebra",
+    "cnn",
+    "layers",
+    "step",
+    "slide",
+    "onedim",
+    "predict",
+    "performance",
+    "questions",
+]
 TALLEST_SCREENSHOT_PX = 9000
 #: Pixels of rounding allowed before a box counts as overflowing (KaTeX's struts
 #: make a formula's box a pixel or two wider than its text).

@@ -33,7 +33,11 @@ PAGES = [
     ("fourier", "Fourier domain"),
     ("algebra", "Algebra"),
     ("cnn", "CNN"),
+    ("layers", "CNN layers"),
     ("step", "Step through"),
+    ("slide", "Slide"),
+    ("onedim", "One dimension"),
+    ("predict", "Predict"),
     ("performance", "Performance"),
     ("questions", "Questions"),
 ]
