@@ -3,6 +3,7 @@
 Run it from the repository root::
 
     .venv/bin/python benchmarks/bench_latency.py            # 1024×1024, 9 edits per series
+    .venv/bin/python benchmarks/bench_latency.py --preview 512  # the default preview size
     .venv/bin/python benchmarks/bench_latency.py --size 512 --repeats 7
     .venv/bin/python benchmarks/bench_latency.py --no-browser   # server-side numbers only
 
@@ -11,8 +12,9 @@ What it does
 1. Writes a smooth 1024×1024 RGB PNG (sums of sinusoids and Gaussian blobs).
 2. Starts ``streamlit run app.py`` on a free loopback port and opens it in headless
    Chromium (the helpers of ``tests/browser.py``), 1600×2400 viewport.
-3. Uploads the PNG in the sidebar, picks "full resolution" as the preview size, and
-   waits until the sidebar reports the full size.
+3. Uploads the PNG in the sidebar, picks the preview size (``--preview``: "full
+   resolution" unless told otherwise; 512 px is the app's default), and waits until
+   the sidebar reports the working size.
 4. Edits the kernel, timed in the page, in two series:
 
    * ``quick pick`` — alternate the "Emboss" and "Gaussian /273" quick-pick buttons
@@ -33,7 +35,7 @@ at which **all** of these hold:
 * the first alert of the page (the verdict) shows a different text than before the click;
 * at least 3 panels of the results viewer (``.st-key-results``: the convolution,
   correlation and FFT panels) have painted a picture (``data-drawn``, the digest of the
-  PNG drawn on the panel's canvas) that was not there before the click, and at least 2
+  pixels drawn on the panel's canvas) that was not there before the click, and at least 2
   in the differences viewer;
 * no element is marked stale (``data-stale="true"``: Streamlit dims the previous run's
   elements until the run that replaces them has finished) and no "Running…" status
@@ -44,19 +46,27 @@ has started), the last stale element gone (the server finished the run and the
 browser has applied every message), the verdict changed, the result and difference
 pictures replaced.
 
+Bytes: what the page receives for an edit over the WebSocket (Streamlit's messages,
+as Chromium's network layer sees them) and over HTTP from Streamlit's media files
+(the viewers' PNG pictures, fetched when the browser does not hold them yet, and hover
+values, fetched only on hover: never during these edits).
+
 Server-side numbers come from the same work done directly in Python on the same
 image: ``filters.compare`` with a prepared ``ImageSpectrum`` (the app's compute), and
 the rest of the page's server work, mirrored from ``pages/compare.py``: the messages of
-the result and difference viewers (display pixels of every panel, hover values), the
+the result and difference viewers (display pixels of every panel as PNG, hover values,
+their files named by content as Streamlit's media files are), the
 kernel matrices and timing bars, the JSON of those two and the hashes Streamlit takes
 of every message. (Export files are made only when a
 download button is clicked, so they are not part of an edit.)
+
+The report ends with the breakdown of a new kernel: server compute (the app's own
+timing chart), the page's other Python work, bytes per edit, and end to end.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import io
 import json
@@ -154,7 +164,11 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
     kernel_list = [kernels.make("emboss"), kernels.make("gaussian273")]
     spectra = {k.shape: filters.ImageSpectrum(image, k.shape, **options) for k in kernel_list}
     rng = np.random.default_rng(1)
-    sizes: list[float] = []
+    sizes: dict[str, list[float]] = {"message": [], "pictures": [], "values": []}
+
+    def link(name: str, data: bytes, mime: str) -> str:
+        # As Streamlit names a media file: a digest of its content.
+        return f"/media/{hashlib.md5(data, usedforsecurity=False).hexdigest()}"
 
     def compare(kernel: np.ndarray) -> filters.Comparison:
         return filters.compare(image, kernel, spectrum=spectra[kernel.shape], **options)
@@ -169,7 +183,7 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
         "  convolution": [],
         "  correlation": [],
         "  fft": [],
-        "result pictures (4 panels)": [],
+        "result pictures (3 panels)": [],
         "difference pictures (3 panels)": [],
         "kernel matrices + timing bars": [],
         "JSON + hashes": [],
@@ -188,21 +202,29 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
         for name in ("convolution", "correlation", "fft"):
             rows[f"  {name}"].append(result.times[name])
 
-        # The Compare page's image viewers: display pictures (PNG), hover values, one
-        # binary message each. The input's picture is encoded once, as in the app.
+        # The Compare page's image viewers: display pictures (PNG) and hover values as
+        # files named by content, and a small message each. The input has a viewer of
+        # its own, unchanged by a kernel edit, as in the app.
         key = f"bench-{index}"
         start = time.perf_counter()
-        panels = compare_view.result_panels(key, image, result, "clip", (0, 0))
-        panels[0] = dataclasses.replace(panels[0], key="bench-input")
-        results_payload = image_viewer.build_payload(panels, group="compare", max_height=440)
-        rows["result pictures (4 panels)"].append(time.perf_counter() - start)
+        panels = compare_view.result_panels(key, image, result, "clip", (0, 0))[1:]
+        results = image_viewer.build_message(panels, group="compare", max_height=440, link=link)
+        rows["result pictures (3 panels)"].append(time.perf_counter() - start)
 
         start = time.perf_counter()
-        differences_payload = image_viewer.build_payload(
-            compare_view.difference_panels(key, result, (0, 0)), group="compare", max_height=380
+        differences = image_viewer.build_message(
+            compare_view.difference_panels(key, result, (0, 0)),
+            group="compare",
+            max_height=380,
+            link=link,
         )
         rows["difference pictures (3 panels)"].append(time.perf_counter() - start)
-        sizes.append((len(results_payload) + len(differences_payload)) / 1e6)
+        for message in (results, differences):
+            for _name, data, mime, _url in message.files:
+                sizes["pictures" if mime == image_viewer.PNG_TYPE else "values"].append(
+                    len(data) / 1e6
+                )
+            sizes["message"].append(len(message.payload) / 1e6)
 
         start = time.perf_counter()
         parts = compare_view.kernel_parts(random_kernel)
@@ -215,8 +237,8 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
         start = time.perf_counter()
         for message in messages:
             json.dumps(message)
-        for payload in (results_payload, differences_payload):
-            hashlib.md5(payload, usedforsecurity=False).hexdigest()
+        for message in (results, differences):
+            hashlib.md5(message.payload, usedforsecurity=False).hexdigest()
         rows["JSON + hashes"].append(time.perf_counter() - start)
 
         rows["page total (compare + rest)"].append(
@@ -224,15 +246,26 @@ def server_side(image: np.ndarray, repeats: int) -> dict[str, dict[str, float]]:
             + sum(
                 rows[name][-1]
                 for name in (
-                    "result pictures (4 panels)",
+                    "result pictures (3 panels)",
                     "difference pictures (3 panels)",
                     "kernel matrices + timing bars",
                     "JSON + hashes",
                 )
             )
         )
-    print(f"Viewer messages per new kernel: {statistics.median(sizes):.2f} MB")
-    return {name: summary(values) for name, values in rows.items()}
+    per_edit = {name: sum(values) / repeats for name, values in sizes.items()}
+    print(
+        f"Viewer bytes per new kernel: messages {per_edit['message'] * 1000:.1f} kB, "
+        f"pictures (PNG) {per_edit['pictures']:.2f} MB, "
+        f"hover values (fetched on hover only) {per_edit['values']:.2f} MB"
+    )
+    summaries = {name: summary(values) for name, values in rows.items()}
+    summaries["bytes per edit (MB)"] = {
+        "message": per_edit["message"],
+        "pictures": per_edit["pictures"],
+        "values": per_edit["values"],
+    }
+    return summaries
 
 
 # --------------------------------------------------------------------------- browser side
@@ -311,16 +344,32 @@ class WebSocketFrames:
 
     The server's part of an edit is measured from the rerun request the page sends to
     the last message it receives for that run; these times come from the network
-    layer, so a busy page (drawing) does not delay them.
+    layer, so a busy page (drawing) does not delay them. Media files fetched over HTTP
+    (the viewers' pictures and hover values) are counted too.
     """
 
     def __init__(self, page: Any) -> None:
         self.sent: list[float] = []
         self.received: list[tuple[float, int]] = []
+        self.media_requests: dict[str, str] = {}
+        self.media: list[tuple[float, int, str]] = []
         session = page.context.new_cdp_session(page)
         session.on("Network.webSocketFrameSent", self._on_sent)
         session.on("Network.webSocketFrameReceived", self._on_received)
+        session.on("Network.requestWillBeSent", self._on_request)
+        session.on("Network.loadingFinished", self._on_loaded)
         session.send("Network.enable")
+
+    def _on_request(self, event: dict[str, Any]) -> None:
+        url = event.get("request", {}).get("url", "")
+        if "/media/" in url:
+            self.media_requests[event["requestId"]] = url
+
+    def _on_loaded(self, event: dict[str, Any]) -> None:
+        url = self.media_requests.pop(event["requestId"], None)
+        if url is not None:
+            kind = "pictures" if url.endswith(".png") else "values"
+            self.media.append((event["timestamp"], int(event["encodedDataLength"]), kind))
 
     def _on_sent(self, event: dict[str, Any]) -> None:
         self.sent.append(event["timestamp"])
@@ -332,6 +381,7 @@ class WebSocketFrames:
     def clear(self) -> None:
         self.sent.clear()
         self.received.clear()
+        self.media.clear()
 
     def server_part(self) -> dict[str, float]:
         if not self.sent or not self.received:
@@ -340,11 +390,21 @@ class WebSocketFrames:
         replies = [(t, size) for t, size in self.received if t >= request]
         if not replies:
             return {}
-        return {
+        part = {
             "ws_first": replies[0][0] - request,
             "ws_last": replies[-1][0] - request,
             "ws_megabytes": sum(size for _, size in replies) / 1e6,
         }
+        for kind in ("pictures", "values"):
+            files = [(t, size) for t, size, k in self.media if k == kind and t >= request]
+            part[f"media_{kind}_megabytes"] = sum(size for _, size in files) / 1e6
+            part[f"media_{kind}_files"] = len(files)
+            if files:
+                part[f"media_{kind}_last"] = max(t for t, _ in files) - request
+        part["total_megabytes"] = (
+            part["ws_megabytes"] + part["media_pictures_megabytes"] + part["media_values_megabytes"]
+        )
+        return part
 
 
 def _edit(
@@ -385,7 +445,7 @@ def _timing_chart(page: Any) -> dict[str, float]:
     return times
 
 
-def _set_up_page(page: Any, url: str, png: bytes, size: int) -> None:
+def _set_up_page(page: Any, url: str, png: bytes, size: int, preview: int = 0) -> None:
     page.goto(url, wait_until="domcontentloaded")
     wait_idle(page, page.locator(".st-key-results"))
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -396,19 +456,23 @@ def _set_up_page(page: Any, url: str, png: bytes, size: int) -> None:
     uploader.set_input_files(files=[{"name": "smooth.png", "mimeType": "image/png", "buffer": png}])
     wait_idle(page, sidebar.get_by_text("smooth.png"))
     page.locator(".st-key-preview").get_by_role("combobox").click()
-    page.get_by_role("option", name="full resolution", exact=True).click()
-    wait_idle(page, sidebar.get_by_text(f"{size}×{size} colour (original {size}×{size})"))
+    option = f"{preview} px" if preview else "full resolution"
+    page.get_by_role("option", name=option, exact=True).click()
+    side = min(size, preview) if preview else size
+    wait_idle(page, sidebar.get_by_text(f"{side}×{side} colour (original {size}×{size})"))
     wait_idle(page, page.locator(".st-key-results"))
 
 
-def browser_side(size: int, repeats: int, png: bytes) -> dict[str, list[dict[str, float]]]:
+def browser_side(
+    size: int, preview: int, repeats: int, png: bytes
+) -> dict[str, list[dict[str, float]]]:
     timeout_ms = 120_000
     log = Path(tempfile.gettempdir()) / f"bench_latency_server_{os.getpid()}.log"
     series: dict[str, list[dict[str, float]]] = {"quick pick": [], "new random": []}
     with StreamlitServer("app.py", log_path=log) as server, chromium() as browser:
         page = browser.new_context(viewport=VIEWPORT).new_page()
         page.set_default_timeout(timeout_ms)
-        _set_up_page(page, server.url, png, size)
+        _set_up_page(page, server.url, png, size, preview)
         frames = WebSocketFrames(page)
 
         quick_names = ["Emboss", "Gaussian /273"]
@@ -443,6 +507,13 @@ APP_TIMES = [
     ("app_fft", "app:   fft"),
 ]
 
+BYTES = [
+    ("ws_megabytes", "MB received over the WebSocket"),
+    ("media_pictures_megabytes", "MB of pictures fetched (media files)"),
+    ("media_values_megabytes", "MB of hover values fetched (media files)"),
+    ("total_megabytes", "MB received in all"),
+]
+
 MILESTONES = [
     ("ws_first", "server: first reply (network, from request)"),
     ("ws_last", "server: last reply (network, from request)"),
@@ -458,17 +529,21 @@ MILESTONES = [
 
 def print_report(
     size: int,
+    preview: int,
     server: dict[str, dict[str, float]],
     browser: dict[str, list[dict[str, float]]] | None,
 ) -> None:
     load = os.getloadavg()
+    shown = f"{preview} px" if preview else "full resolution"
     print(
-        f"\nImage {size}×{size} RGB float64, preview = full resolution · {os.cpu_count()} CPUs · "
+        f"\nImage {size}×{size} RGB float64, preview = {shown} · {os.cpu_count()} CPUs · "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
     print("Server-side work per edit, in Python on the same image (seconds)")
     print(f"{'':40s} {'median':>7s} {'min':>7s} {'max':>7s}   n")
     for name, row in server.items():
+        if "median" not in row:
+            continue
         print(
             f"{name:40s} {seconds(row['median'])} {seconds(row['min'])} "
             f"{seconds(row['max'])} {row['n']:3d}"
@@ -489,13 +564,11 @@ def print_report(
                 f"{seconds(row['max'])}"
                 + (f"   (seen in {len(values)}/{len(runs)})" if len(values) < len(runs) else "")
             )
-        megabytes = [run["ws_megabytes"] for run in runs if "ws_megabytes" in run]
-        if megabytes:
-            row = summary(megabytes)
-            print(
-                f"{'megabytes received over the WebSocket':42s} {row['median']:7.2f} "
-                f"{row['min']:7.2f} {row['max']:7.2f}"
-            )
+        for key, label in BYTES:
+            megabytes = [run[key] for run in runs if key in run]
+            if megabytes:
+                row = summary(megabytes)
+                print(f"{label:42s} {row['median']:7.3f} {row['min']:7.3f} {row['max']:7.3f}")
         done = [run["done"] for run in runs]
         stale_off = [run.get("stale_off", run["done"]) for run in runs]
         after = [d - s for d, s in zip(done, stale_off, strict=True)]
@@ -505,10 +578,48 @@ def print_report(
         )
 
 
+def print_breakdown(
+    server: dict[str, dict[str, float]], browser: dict[str, list[dict[str, float]]] | None
+) -> None:
+    """One line per series: compute, the page's other Python work, bytes, end to end."""
+    other = [
+        "result pictures (3 panels)",
+        "difference pictures (3 panels)",
+        "kernel matrices + timing bars",
+        "JSON + hashes",
+    ]
+    python = sum(server[name]["median"] for name in other)
+    print("\nBreakdown (medians)")
+    print(
+        f"  in Python alone: filters.compare {server['filters.compare (random 5×5)']['median']:.3f}"
+        f" s, the page's other work {python:.3f} s"
+    )
+    if browser is None:
+        return
+    for series, runs in browser.items():
+
+        def median(key: str, runs: list[dict[str, float]] = runs) -> float:
+            values = [run[key] for run in runs if key in run]
+            return statistics.median(values) if values else float("nan")
+
+        print(
+            f"  {series:10s}: server compute {median('app_compute'):.3f} s · server's last "
+            f"message {median('ws_last'):.3f} s · bytes {median('total_megabytes'):.3f} MB "
+            f"(WebSocket {median('ws_megabytes'):.3f}, pictures "
+            f"{median('media_pictures_megabytes'):.3f}) · end to end {median('done'):.3f} s"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1024, help="image side in pixels")
     parser.add_argument("--repeats", type=int, default=9, help="measured edits per series")
+    parser.add_argument(
+        "--preview",
+        type=int,
+        default=0,
+        help="preview size chosen in the sidebar (0: full resolution; the app's default is 512)",
+    )
     parser.add_argument("--no-browser", action="store_true", help="server-side numbers only")
     args = parser.parse_args(argv)
     if args.repeats < 1:
@@ -519,8 +630,11 @@ def main(argv: list[str] | None = None) -> int:
     from filters import images
 
     image = images.load_image(png)  # what the app filters: the decoded upload
+    if args.preview and args.preview < args.size:
+        image = images.resize_long_side(image, args.preview)  # as the app's preview
+    side = max(image.shape[:2])
 
-    print(f"Server-side timings on {args.size}×{args.size} ({args.repeats} repeats)…")
+    print(f"Server-side timings on {side}×{side} ({args.repeats} repeats)…")
     server = server_side(image, args.repeats)
 
     browser = None
@@ -530,16 +644,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Browser part skipped: {reason}")
         else:
             print(f"Browser: {args.repeats} + 2 warm-up edits per series…")
-            browser = browser_side(args.size, args.repeats, png)
+            browser = browser_side(args.size, args.preview, args.repeats, png)
 
-    print_report(args.size, server, browser)
+    print_report(args.size, args.preview, server, browser)
+    print_breakdown(server, browser)
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"latency_{args.size}.json"
+    suffix = f"_preview{args.preview}" if args.preview else ""
+    out = RESULTS_DIR / f"latency_{args.size}{suffix}.json"
     out.write_text(
         json.dumps(
             {
                 "size": args.size,
+                "preview": args.preview,
                 "cpus": os.cpu_count(),
                 "load": os.getloadavg(),
                 "server": server,

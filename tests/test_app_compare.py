@@ -588,3 +588,59 @@ def test_a_bad_upload_shows_an_error_and_keeps_the_last_good_image() -> None:
     assert "not an image" in error
     assert "Showing the last good image." in values(at.sidebar.info)
     assert component_keys(at) == COMPONENTS
+
+
+# ---------------------------------------------------------------------------- bytes per edit
+
+#: Bytes of one viewer's message: its header only (titles, sizes, legends, file names).
+MESSAGE_BOUND = 8_000
+#: Bytes of the distinct pictures a kernel change on the default screen names: the
+#: three results and three differences as PNG (the same picture twice is one file; the
+#: old raw pixels and hover values took 2.4 MB).
+PICTURES_BOUND = 1_000_000
+
+
+def _files(at: AppTest, key: str, kind: str) -> dict[str, int]:
+    return {entry[kind]["url"]: entry[kind]["bytes"] for entry in panels(at, key)}
+
+
+@pytest.mark.parametrize("pick", ["Emboss", "Gaussian /273"])
+def test_a_kernel_change_sends_a_small_message_naming_its_pictures(pick: str) -> None:
+    at = open_app()
+    if pick == "Gaussian /273":
+        shown(at.button(key="quick_Emboss").click().run())
+    before = {key: _files(at, key, "picture") for key in ("input_view", "results", "differences")}
+    shown(at.button(key=f"quick_{pick}").click().run())
+    pictures: dict[str, int] = {}
+    for key in ("input_view", "results", "differences"):
+        assert len(component(at, key).bytes) < MESSAGE_BOUND
+        for entry in panels(at, key):
+            # Pictures and values are files the browser fetches, not bytes of the message.
+            assert "range" not in entry["picture"] and "range" not in entry["hover"]
+        pictures.update(_files(at, key, "picture"))
+    changed = {url: size for url, size in pictures.items() if url not in before["input_view"]}
+    assert _files(at, "input_view", "picture") == before["input_view"]  # the input: unchanged
+    assert 0 < sum(changed.values()) < PICTURES_BOUND
+    # The values under the cursor are fetched on hover only; they are the convolution's.
+    (first, *_), (values, *_) = panels(at), hover(at)
+    stride = first["hover"]["stride"]
+    expected = convolve(at.session_state[state.IMAGE], at.session_state[state.DEMO].kernel())
+    np.testing.assert_allclose(values, expected[::stride, ::stride], rtol=1e-6, atol=1e-6)
+
+
+def test_a_kernel_picked_again_names_the_same_files() -> None:
+    # The browser keeps the pictures it fetched by name: a kernel seen before costs
+    # a message of a few kilobytes and no picture.
+    at = open_app()
+    shown(at.button(key="quick_Emboss").click().run())
+    first = {key: component(at, key).bytes for key in ("input_view", "results", "differences")}
+    shown(at.button(key="quick_Gaussian /273").click().run())
+    assert component(at, "results").bytes != first["results"]
+    shown(at.button(key="quick_Emboss").click().run())
+    for key, payload in first.items():
+        assert component(at, key).bytes == payload
+
+
+def test_a_symmetric_kernel_shows_one_picture_file_for_conv_and_corr(default_app: AppTest) -> None:
+    conv, corr, _ = (entry["picture"]["url"] for entry in panels(default_app))
+    assert conv == corr  # identical pixels, one file: fetched once

@@ -6,6 +6,7 @@ import numpy as np
 
 from filters import Comparison, kernels
 from ui import figures
+from ui.budget import budget
 
 
 def output_origin(kernel_shape: tuple[int, int], output: str, scale: int = 1) -> tuple[int, int]:
@@ -21,12 +22,25 @@ def output_origin(kernel_shape: tuple[int, int], output: str, scale: int = 1) ->
     return round(shift(kernel_shape[0]) / scale), round(shift(kernel_shape[1]) / scale)
 
 
+def _kept_range(key: str, measure):
+    """A few numbers about a result (its sign, its colour range), measured once per key.
+
+    Measuring a megapixel result takes milliseconds; a rerun that shows a kept
+    result (a kernel picked again) should not pay them again.
+    """
+    return budget().get_or_compute(("compare-range", key), measure)
+
+
 def result_panels(
     key: str, image: np.ndarray, result: Comparison, display: str, origin: tuple[int, int]
 ) -> list[figures.Panel]:
     """Input, convolution, correlation and FFT product (pictures keyed by ``key``)."""
-    signed = figures.looks_signed(result.convolution)
-    limit = figures.signed_limit(result.convolution) if signed else None
+
+    def measure() -> tuple[bool, float | None]:
+        signed = figures.looks_signed(result.convolution)
+        return signed, (figures.signed_limit(result.convolution) if signed else None)
+
+    signed, limit = _kept_range(f"{key}|results", measure)
     image_key = key.split("|kernel:")[0]
     shared = dict(signed=signed, display=display, limit=limit, origin=origin)
     return [
@@ -38,19 +52,33 @@ def result_panels(
 
 
 def difference_panels(key: str, result: Comparison, origin: tuple[int, int]) -> list[figures.Panel]:
-    """conv − corr, its prediction 2·(I ∗ A), and conv − FFT (keyed by ``key``)."""
-    limit = figures.signed_limit(result.conv_minus_corr.map)
+    """conv − corr, its prediction 2·(I ∗ A), and conv − FFT (keyed by ``key``).
+
+    Each map is drawn on ± its largest magnitude; the prediction on the range of
+    conv − corr, so that the two pictures compare colour for colour.
+    """
+    limits = _kept_range(
+        f"{key}|differences",
+        lambda: (
+            figures.signed_limit(result.conv_minus_corr.map),
+            figures.signed_limit(result.conv_minus_fft.map),
+        ),
+    )
     shared = dict(signed=True, origin=origin)
     return [
-        figures.Panel("conv − corr", result.conv_minus_corr.map, key=f"{key}|cc", **shared),
+        figures.Panel(
+            "conv − corr", result.conv_minus_corr.map, limit=limits[0], key=f"{key}|cc", **shared
+        ),
         figures.Panel(
             "predicted: 2·(I ∗ A)",
             result.predicted_difference,
-            limit=limit,
+            limit=limits[0],
             key=f"{key}|predicted",
             **shared,
         ),
-        figures.Panel("conv − FFT", result.conv_minus_fft.map, key=f"{key}|cf", **shared),
+        figures.Panel(
+            "conv − FFT", result.conv_minus_fft.map, limit=limits[1], key=f"{key}|cf", **shared
+        ),
     ]
 
 
