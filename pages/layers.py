@@ -86,16 +86,20 @@ def _controls() -> tuple[LayerSettings, str]:
             "Dilation d", 1, 3, 1, key="layers_dilation", help="Spacing between kernel taps."
         )
         transposed = kind == "conv_transpose2d"
-        output_padding = middle[4].slider(
-            "Output padding a",
-            0,
-            2,
-            0,
-            key="layers_output_padding",
-            disabled=not transposed,
-            help="Transposed layers only: extra cells at the bottom and right; "
-            "must be below the stride or the dilation.",
-        )
+        # Shown only where it applies: a disabled slider's grey label is too faint to read.
+        if transposed:
+            output_padding = middle[4].slider(
+                "Output padding a",
+                0,
+                2,
+                0,
+                key="layers_output_padding",
+                help="Transposed layers only: extra cells at the bottom and right; "
+                "must be below the stride or the dilation.",
+            )
+        else:
+            output_padding = 0
+            middle[4].caption("Output padding: transposed layers only.")
 
         bottom = st.columns([1.6, 1, 1, 1, 1], gap="medium")
         in_channels = bottom[1].select_slider("Channels in C_in", CHANNELS, 2, key="layers_cin")

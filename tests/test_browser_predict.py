@@ -54,7 +54,7 @@ def test_answer_one_right_and_one_wrong(app_url: str) -> None:
             wait_idle(page, page.get_by_text("Options"))
             page.get_by_role("link", name="Predict").first.click()
             wait_idle(page, page.get_by_text("Predict, then reveal"), page.get_by_text("Score"))
-            page.get_by_test_id("stButtonGroup").get_by_text("Equal?", exact=True).click()
+            page.get_by_test_id("stRadio").get_by_text("Equal?", exact=True).click()
             wait_idle(page, page.get_by_role("button", name=EQUAL_ANSWERS["equal"]))
 
             question = _question(page)

@@ -25,7 +25,7 @@ def _predict_page(kind: str | None = None) -> AppTest:
     at.switch_page("pages/predict.py")
     at.run()
     if kind is not None:
-        at.segmented_control(key=f"{PREFIX}_kind").set_value(kind).run()
+        at.radio(key=f"{PREFIX}_kind").set_value(kind).run()
     _no_trouble(at)
     return at
 

@@ -521,12 +521,14 @@ def predict_round(prefix: str = "predict") -> None:
     """The Predict page: choose a kind (or mixed), answer, see the reveal and the score."""
     keys = RoundKeys(prefix)
     top = st.columns([3.3, 0.75, 1.3, 1.15, 1.1], vertical_alignment="bottom")
-    choice = top[0].segmented_control(
+    # A radio rather than a segmented control: the latter's selected label (Streamlit's
+    # tint of the theme colour) falls just short of WCAG AA contrast.
+    choice = top[0].radio(
         "Kind of question",
         list(KIND_LABELS),
         format_func=KIND_LABELS.get,
-        default="mixed",
-        required=True,
+        index=list(KIND_LABELS).index("mixed"),
+        horizontal=True,
         key=keys.kind,
         help="Equal? — will convolution and correlation agree. Which? — which panel is the "
         "convolution. Where? — where do they differ most. Size — a CNN layer's output size. "
