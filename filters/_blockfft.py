@@ -8,7 +8,8 @@ a fast size ``F ≥`` the block, for all channels at once as one ``(C, F_h, F_w)
 array, multiplied by the kernel's spectrum at that size, transformed back, and
 the tile's valid part is written into the channels-last output. Everything a
 tile touches stays in the cache; the image is read once and the output written
-once. Tiles are shared out among threads (the transforms release the GIL).
+once. Tiles are shared out among threads (``filters._threads``; the transforms
+and the compiled gather and scatter release the GIL).
 
 Circular convolution of a block with the zero-padded kernel equals the linear
 one wherever the kernel does not wrap around: rows ``kh - 1 ..`` of the block
@@ -25,16 +26,23 @@ import functools
 import math
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-from numba import get_num_threads, njit
+from numba import njit
 
+from . import _threads
 from ._errors import FiltersError
 
-__all__ = ["BlockSpectra", "TilePlan", "convolve_valid_fft", "kernel_spectrum", "plan_tiles"]
+__all__ = [
+    "BlockSpectra",
+    "TilePlan",
+    "blocked",
+    "convolve_valid_fft",
+    "kernel_spectrum",
+    "plan_tiles",
+]
 
 # Cost model of one tile, in "units" (calibrated seconds per unit live in
 # ``_calibrate``): C · F_h · F_w · (log2(F_h · F_w) + _PASSES) + _TILE_UNITS.
@@ -128,6 +136,39 @@ def plan_tiles(
 # ----------------------------------------------------------------------------
 
 
+@njit(nogil=True, cache=True, fastmath={"reassoc"})
+def _deinterleave(block, r, x0, source, run, total):
+    """``block[c, r, x0 + x] = source[x · C + c]`` for x < run; adds ``v - v`` to ``total``.
+
+    ``total`` stays 0 while every value is finite and turns NaN otherwise (see
+    :func:`filters._direct.copy_checked`: reassociation cannot hide a NaN).
+    """
+    channels = block.shape[0]
+    if channels == 3:  # one pass, a constant stride: the compiler vectorises it
+        t0, t1, t2 = block[0, r, x0:], block[1, r, x0:], block[2, r, x0:]
+        for x in range(run):
+            v0, v1, v2 = source[3 * x], source[3 * x + 1], source[3 * x + 2]
+            t0[x] = v0
+            t1[x] = v1
+            t2[x] = v2
+            total += (v0 - v0) + (v1 - v1) + (v2 - v2)
+    elif channels == 1:
+        t0 = block[0, r, x0:]
+        for x in range(run):
+            v0 = source[x]
+            t0[x] = v0
+            total += v0 - v0
+    else:
+        for c in range(channels):
+            target = block[c, r, x0:]
+            values = source[c:]
+            for x in range(run):
+                value = values[x * channels]
+                target[x] = value
+                total += value - value
+    return total
+
+
 @njit(nogil=True, cache=True)
 def _gather(block, image, rowmap, colmap, cval, r0, c0, bh, bw):
     """``block[c, r, x] = P[r0 + r, c0 + x, c]`` for r < bh, x < bw; zeros elsewhere.
@@ -135,7 +176,7 @@ def _gather(block, image, rowmap, colmap, cval, r0, c0, bh, bw):
     ``P`` is the image extended through ``rowmap`` / ``colmap`` (-1: ``cval``).
     Returns False when a value read from the image is NaN or infinite.
     """
-    channels, fh, fw = block.shape
+    channels = block.shape[0]
     # The longest run of consecutive image columns: copied without the map.
     run_start, run_length, x = 0, 0, 0
     while x < bw:
@@ -146,53 +187,51 @@ def _gather(block, image, rowmap, colmap, cval, r0, c0, bh, bw):
         if length > run_length:
             run_start, run_length = x, length
         x += max(length, 1)
-    run_stop = run_start + run_length
     first = colmap[c0 + run_start] if run_length else 0
-    bad = False
+    total = cval - cval  # zero, in the block's dtype
     for r in range(bh):
         source_row = rowmap[r0 + r]
         if source_row < 0:
-            for c in range(channels):
-                for x in range(bw):
-                    block[c, r, x] = cval
+            block[:, r, :bw] = cval
         else:
             source = image[source_row]
-            for c in range(channels):
-                target = block[c, r]
-                for x in range(run_start, run_stop):
-                    value = source[(first + x - run_start) * channels + c]
-                    target[x] = value
-                    bad |= (value - value) != 0
-                for x in range(bw - run_length):
-                    if x >= run_start:
-                        x += run_length
-                    j = colmap[c0 + x]
-                    if j < 0:
-                        target[x] = cval
-                    else:
-                        value = source[j * channels + c]
-                        target[x] = value
-                        bad |= (value - value) != 0
-        for c in range(channels):
-            for x in range(bw, fw):
-                block[c, r, x] = 0
-    for c in range(channels):
-        for r in range(bh, fh):
-            for x in range(fw):
-                block[c, r, x] = 0
-    return not bad
+            total = _deinterleave(
+                block, r, run_start, source[first * channels :], run_length, total
+            )
+            for q in range(bw - run_length):  # the columns outside the run
+                x = q if q < run_start else q + run_length
+                j = colmap[c0 + x]
+                if j < 0:
+                    block[:, r, x] = cval
+                else:
+                    values = source[j * channels :]
+                    for c in range(channels):
+                        value = values[c]
+                        block[c, r, x] = value
+                        total += value - value
+        block[:, r, bw:] = 0
+    block[:, bh:, :] = 0
+    return total == 0
 
 
 @njit(nogil=True, cache=True)
 def _scatter(out, result, y0, x0, th, tw, oy, ox):
-    """``out[y0 + r, x0 + x, c] = result[c, oy + r, ox + x]`` for r < th, x < tw."""
+    """``out[y0 + r, (x0 + x) · C + c] = result[c, oy + r, ox + x]`` for r < th, x < tw."""
     channels = result.shape[0]
     for r in range(th):
-        target = out[y0 + r]
-        for c in range(channels):
-            source = result[c, oy + r]
+        target = out[y0 + r, x0 * channels :]
+        if channels == 3:
+            s0, s1, s2 = result[0, oy + r, ox:], result[1, oy + r, ox:], result[2, oy + r, ox:]
             for x in range(tw):
-                target[(x0 + x) * channels + c] = source[ox + x]
+                target[3 * x] = s0[x]
+                target[3 * x + 1] = s1[x]
+                target[3 * x + 2] = s2[x]
+        else:
+            for c in range(channels):
+                source = result[c, oy + r, ox:]
+                values = target[c:]
+                for x in range(tw):
+                    values[x * channels] = source[x]
 
 
 @njit(nogil=True, cache=True)
@@ -246,58 +285,6 @@ def kernel_spectrum(kernel: np.ndarray, fft_shape: tuple[int, int], dtype) -> np
     return spectrum
 
 
-# ----------------------------------------------------------------------------
-# Running tiles on all cores
-# ----------------------------------------------------------------------------
-
-_EXECUTORS: dict[int, ThreadPoolExecutor] = {}
-_EXECUTORS_LOCK = threading.Lock()
-
-
-def _executor(threads: int) -> ThreadPoolExecutor:
-    with _EXECUTORS_LOCK:
-        pool = _EXECUTORS.get(threads)
-        if pool is None:
-            pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="filters-fft")
-            _EXECUTORS[threads] = pool
-        return pool
-
-
-def _threads() -> int:
-    return max(1, get_num_threads())
-
-
-def _run(work, count: int) -> bool:
-    """Call ``work(index, scratch)`` for every tile index, on all cores; all results and-ed.
-
-    Each thread takes the next tile when it is done with one, so a core slowed
-    down by other work simply does fewer tiles. ``work`` gets a per-thread dict
-    for its scratch buffers.
-    """
-    threads = min(_threads(), count)
-    if threads <= 1:
-        scratch: dict = {}
-        return all([work(index, scratch) for index in range(count)])
-    lock = threading.Lock()
-    position = [0]
-
-    def worker() -> bool:
-        scratch: dict = {}
-        ok = True
-        while True:
-            with lock:
-                index = position[0]
-                position[0] += 1
-            if index >= count:
-                return ok
-            ok &= work(index, scratch)
-
-    pool = _executor(threads - 1)
-    futures = [pool.submit(worker) for _ in range(threads - 1)]
-    ok = worker()
-    return all([future.result() for future in futures]) and ok
-
-
 def _scratch(scratch: dict, name: str, shape, dtype) -> np.ndarray:
     array = scratch.get(name)
     if array is None or array.shape != tuple(shape) or array.dtype != dtype:
@@ -348,9 +335,16 @@ class _Geometry:
     def gather(self, block, origin) -> bool:
         (kh, kw), (th, tw) = self.kernel_shape, self.tile_size(origin)
         return _gather(
-            block, self.flat, self.rowmap, self.colmap, self.cval, origin[0], origin[1],
-            th + kh - 1, tw + kw - 1,
-        )  # fmt: skip
+            block,
+            self.flat,
+            self.rowmap,
+            self.colmap,
+            self.cval,
+            origin[0],
+            origin[1],
+            th + kh - 1,
+            tw + kw - 1,
+        )
 
     def tile_size(self, origin) -> tuple[int, int]:
         th, tw = self.plan.tile
@@ -364,12 +358,36 @@ class _Geometry:
         _scatter(out.reshape(self.out_rows, -1), result, origin[0], origin[1], th, tw, *offset)
 
 
+def _inverse_rows(product, fft_shape, first: int, count: int, workers: int) -> np.ndarray:
+    """Rows ``first .. first + count - 1`` of ``irfft2(product, s=fft_shape)``; uses up ``product``.
+
+    Two 1-D passes: the complex inverse along columns (in place), then the
+    complex-to-real inverse along rows for the rows kept only. This is faster
+    than one ``irfft2`` call, which also transforms the rows that are cropped.
+    """
+    columns = scipy.fft.ifft(product, axis=-2, overwrite_x=True, workers=workers)
+    return scipy.fft.irfft(
+        columns[:, first : first + count], n=fft_shape[1], axis=-1, workers=workers
+    )
+
+
 def _offset(kernel_shape, correlation: bool) -> tuple[int, int]:
     kh, kw = kernel_shape
     return (0, 0) if correlation else (kh - 1, kw - 1)
 
 
-def convolve_valid_fft(
+def convolve_valid_fft(image: np.ndarray, kernel: np.ndarray, **options) -> np.ndarray:
+    """Valid convolution (or correlation) of the extended image, through blocked FFTs.
+
+    Keyword arguments as :func:`filters._direct.convolve_valid` (``pad_rows``,
+    ``pad_cols``, ``boundary``, ``cval``); ``correlation=True`` correlates with
+    ``kernel`` instead (the conjugated spectrum). The image's dtype (float32 or
+    float64) sets the precision.
+    """
+    return blocked(image, kernel, **options)
+
+
+def blocked(
     image: np.ndarray,
     kernel: np.ndarray,
     *,
@@ -379,12 +397,7 @@ def convolve_valid_fft(
     cval: float = 0.0,
     correlation: bool = False,
 ) -> np.ndarray:
-    """Valid convolution (or correlation) of the extended image, through blocked FFTs.
-
-    Arguments as :func:`filters._direct.convolve_valid`; ``correlation=True``
-    correlates with ``kernel`` instead (the conjugated spectrum). The image's
-    dtype (float32 or float64) sets the precision.
-    """
+    """:func:`convolve_valid_fft` itself (the calibration times this, not the public name)."""
     geometry = _Geometry(image, kernel.shape, pad_rows, pad_cols, boundary, cval)
     plan, dtype = geometry.plan, geometry.dtype
     spectrum = kernel_spectrum(kernel, plan.fft_shape, dtype)
@@ -392,23 +405,21 @@ def convolve_valid_fft(
     out = geometry.new_output()
     offset = _offset(kernel.shape, correlation)
     block_shape = (geometry.channels, *plan.fft_shape)
-    spectrum_shape = (geometry.channels, plan.fft_shape[0], plan.fft_shape[1] // 2 + 1)
     one = len(origins) == 1
-    workers = _threads() if one else 1
+    workers = _threads.count() if one else 1
 
     def work(index, scratch) -> bool:
         origin = origins[index]
         block = _scratch(scratch, "block", block_shape, dtype)
         ok = geometry.gather(block, origin)
         transformed = scipy.fft.rfft2(block, workers=workers)
-        product = _scratch(scratch, "product", spectrum_shape, transformed.dtype)
-        _multiply(product, transformed, spectrum, correlation)
-        del transformed
-        result = scipy.fft.irfft2(product, s=plan.fft_shape, workers=workers, overwrite_x=True)
-        geometry.scatter(out, result, origin, offset)
+        _multiply(transformed, transformed, spectrum, correlation)
+        rows = geometry.tile_size(origin)[0]
+        result = _inverse_rows(transformed, plan.fft_shape, offset[0], rows, workers)
+        geometry.scatter(out, result, origin, (0, offset[1]))
         return ok
 
-    if not _run(work, len(origins)):
+    if not _threads.run(work, len(origins)):
         raise FiltersError(_NOT_FINITE)
     return out
 
@@ -431,7 +442,7 @@ class BlockSpectra:
             dtype=_complex(self.geometry.dtype),
         )
         block_shape = (self.geometry.channels, fh, fw)
-        workers = _threads() if len(self.origins) == 1 else 1
+        workers = _threads.count() if len(self.origins) == 1 else 1
 
         def work(index, scratch) -> bool:
             block = _scratch(scratch, "block", block_shape, self.geometry.dtype)
@@ -439,7 +450,7 @@ class BlockSpectra:
             self.spectra[index] = scipy.fft.rfft2(block, workers=workers)
             return ok
 
-        if not _run(work, len(self.origins)):
+        if not _threads.run(work, len(self.origins)):
             raise FiltersError(_NOT_FINITE)
         # The image is no longer needed: drop the reference.
         self.geometry.image = self.geometry.flat = None
@@ -453,14 +464,16 @@ class BlockSpectra:
         geometry, plan = self.geometry, self.geometry.plan
         out = geometry.new_output()
         offset = _offset(geometry.kernel_shape, correlation)
-        workers = _threads() if len(self.origins) == 1 else 1
+        workers = _threads.count() if len(self.origins) == 1 else 1
 
         def work(index, scratch) -> bool:
             product = _scratch(scratch, "product", self.spectra.shape[1:], self.spectra.dtype)
             _multiply(product, self.spectra[index], kernel_spectrum, correlation)
-            result = scipy.fft.irfft2(product, s=plan.fft_shape, workers=workers, overwrite_x=True)
-            geometry.scatter(out, result, self.origins[index], offset)
+            origin = self.origins[index]
+            rows = geometry.tile_size(origin)[0]
+            result = _inverse_rows(product, plan.fft_shape, offset[0], rows, workers)
+            geometry.scatter(out, result, origin, (0, offset[1]))
             return True
 
-        _run(work, len(self.origins))
+        _threads.run(work, len(self.origins))
         return out

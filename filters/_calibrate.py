@@ -102,7 +102,7 @@ def _runner(route: str, image: np.ndarray, kernel: np.ndarray) -> Callable[[], o
     if route == "separable":
         column, row = kernel[:, 0] / kernel[0, 0], kernel[0]
         return lambda: _direct.sliding_separable(image, column, row, **pads)
-    return lambda: _blockfft.convolve_valid_fft(image, kernel, **pads)
+    return lambda: _blockfft.blocked(image, kernel, **pads)
 
 
 def _line(x1: float, t1: float, x2: float, t2: float) -> tuple[float, float]:

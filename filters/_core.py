@@ -21,11 +21,10 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 import scipy.fft
 
-from . import _blockfft, _calibrate, _direct
+from . import _blockfft, _calibrate, _direct, _threads
 from ._errors import FiltersError
 from .backends import Backend, get_backend
 
@@ -743,7 +742,7 @@ def fft_correlate(
 def _estimates(out_shape, kernel: np.ndarray, dtype=np.float64) -> dict[str, float]:
     """Estimated seconds of each CPU route for an output shape, from the calibration."""
     calibration = _calibrate.current(dtype)
-    threads = max(1, numba.get_num_threads())
+    threads = _threads.count()
     rows, cols = out_shape[:2]
     channels = out_shape[2] if len(out_shape) == 3 else 1
     kh, kw = kernel.shape

@@ -1,4 +1,4 @@
-"""Spatial-domain sliding-window sums, compiled with Numba and parallel over row blocks.
+"""Spatial-domain sliding-window sums, compiled with Numba, run on every core.
 
 Every function here computes the *valid* convolution of the image extended by
 a boundary rule, written as a correlation with the flipped kernel
@@ -7,26 +7,32 @@ a boundary rule, written as a correlation with the flipped kernel
 .. math:: out[y, x] = \\sum_{a, b} G[a, b] \\, P[y + a, x + b]
 
 where ``P`` is the image extended by ``pad_rows`` / ``pad_cols`` samples. The
-extension is never built as a whole: the rows a block of outputs needs are
-extended one at a time into a small per-thread ring of ``kh`` rows (the
-columns through an index map, the rows through another), so the image is read
-once and the output written once, as by a plain copy.
+extension is never built: rows come through an index map (a row of ``cval``
+adds a constant), output columns whose taps all fall inside the image read
+the image rows in place, and only the few columns near the left and right
+edges read small extended copies of the columns they need, kept in rings of
+``kh`` rows. The image is read once and the output written once, as by a
+plain copy.
 
 How it is fast. A channels-last row is a contiguous run of ``W · C`` numbers in
 which the tap ``(a, b)`` always lies at the same distance ``b · C`` from the
 output sample: each output row is a sum, over the kernel's non-zero taps, of
-weighted slices of ``kh`` extended rows, every channel at once and without a
-transpose. Rows are split across cores in blocks, each output row is processed
-in chunks that stay in the first-level cache, and taps are applied eight at a
-time in registers, so the chunk is written once per eight multiply-adds.
+weighted slices of ``kh`` rows, every channel at once and without a
+transpose. Each output row is processed in chunks that stay in the
+first-level cache, and taps are applied up to nine at a time in registers, so
+a chunk is written once per eight or nine multiply-adds (:func:`_grouped` pads
+the tap list with zero taps where that saves a pass). Output rows are cut in
+blocks that threads take in turn (``filters._threads``): the compiled kernels
+release the GIL.
 
 A rank-1 kernel ``outer(column, row)`` can instead go through two 1-D passes
 per output row: the column taps down ``kh`` image rows into one extended row,
 then the row taps along it (``kh + kw`` multiply-adds per sample instead of
 ``kh · kw``).
 
-The image is checked for NaN and infinities while it is read (every image row
-is read at least once), so no separate pass over it is needed.
+The image is checked for NaN and infinities as its rows first come in (each
+image row once, just before the taps read it from the cache), so no separate
+pass over a large image is needed.
 
 No transform is involved at any kernel size.
 """
@@ -36,8 +42,9 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit
 
+from . import _threads
 from ._errors import FiltersError
 
 __all__ = [
@@ -48,9 +55,8 @@ __all__ = [
     "sliding_separable",
 ]
 
-# Numba's default "workqueue" threading layer must not be entered from two
-# threads at once (a web server filters for several sessions concurrently).
-# Each call already uses every core, so taking turns costs no throughput.
+# Kept for code that serialises work around it; the kernels no longer need it:
+# they run on plain threads (``_threads``), which any number of callers share.
 _PARALLEL_SECTION = threading.Lock()
 
 # Output samples handled per chunk: the chunk and the slices it reads stay in
@@ -66,6 +72,24 @@ _NOT_FINITE = "image contains NaN or infinite values."
 # ----------------------------------------------------------------------------
 # Taps in registers: out[i] (+)= Σ_t w[t] · a_t[i] for groups of 8, 4, 2, 1 taps
 # ----------------------------------------------------------------------------
+
+
+@njit(inline="always", fastmath=_FAST, nogil=True)
+def _g9(out, a0, a1, a2, a3, a4, a5, a6, a7, a8, w, t, n, first):
+    w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
+    w4, w5, w6, w7, w8 = w[t + 4], w[t + 5], w[t + 6], w[t + 7], w[t + 8]
+    if first:
+        for i in range(n):
+            out[i] = (
+                ((w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i]))
+                + ((w4 * a4[i] + w5 * a5[i]) + (w6 * a6[i] + w7 * a7[i]))
+            ) + w8 * a8[i]
+    else:
+        for i in range(n):
+            out[i] += (
+                ((w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i]))
+                + ((w4 * a4[i] + w5 * a5[i]) + (w6 * a6[i] + w7 * a7[i]))
+            ) + w8 * a8[i]
 
 
 @njit(inline="always", fastmath=_FAST, nogil=True)
@@ -119,14 +143,37 @@ def _g1(out, a0, w, t, n, first):
 
 @njit(fastmath=_FAST, nogil=True, cache=True)
 def _taps(out, src, rows, offsets, w, start, n):
-    """``out[i] = Σ_t w[t] · src[rows[t], offsets[t] + start + i]`` for ``i < n``."""
+    """``out[i] = Σ_t w[t] · src[rows[t], offsets[t] + start + i]`` for ``i < n``.
+
+    Taps go in groups of 9 (when 1 more than a multiple of 8 is left), 8, 4, 2
+    and 1; each group is one pass over ``out``. :func:`_grouped` pads a tap list
+    with zero taps so that it needs few passes.
+    """
     count = w.shape[0]
     t = 0
     first = True
     s = start
     while t < count:
         left = count - t
-        if left >= 8:
+        if left % 8 == 1 and left > 1:
+            _g9(
+                out,
+                src[rows[t], offsets[t] + s :],
+                src[rows[t + 1], offsets[t + 1] + s :],
+                src[rows[t + 2], offsets[t + 2] + s :],
+                src[rows[t + 3], offsets[t + 3] + s :],
+                src[rows[t + 4], offsets[t + 4] + s :],
+                src[rows[t + 5], offsets[t + 5] + s :],
+                src[rows[t + 6], offsets[t + 6] + s :],
+                src[rows[t + 7], offsets[t + 7] + s :],
+                src[rows[t + 8], offsets[t + 8] + s :],
+                w,
+                t,
+                n,
+                first,
+            )
+            t += 9
+        elif left >= 8:
             _g8(
                 out,
                 src[rows[t], offsets[t] + s :],
@@ -184,9 +231,9 @@ def _taps(out, src, rows, offsets, w, start, n):
 @njit(nogil=True, cache=True)
 def _extend_columns(row, colmap, channels, cval, pad_left, width):
     """Fill the column padding of an extended row whose image part is in place."""
-    for p in range(colmap.shape[0]):
-        if pad_left <= p < pad_left + width:
-            continue
+    after = colmap.shape[0] - pad_left - width
+    for q in range(pad_left + after):
+        p = q if q < pad_left else q + width  # skip the image part
         j = colmap[p]
         if j < 0:
             for c in range(channels):
@@ -197,6 +244,35 @@ def _extend_columns(row, colmap, channels, cval, pad_left, width):
                 row[p * channels + c] = row[source + c]
 
 
+@njit(nogil=True, cache=True, fastmath={"reassoc"})
+def copy_checked(target, source, n):
+    """``target[:n] = source[:n]``; False when a value is NaN or infinite.
+
+    ``v - v`` is 0 for a finite ``v`` and NaN otherwise, and a NaN makes the
+    sum NaN whatever the order: reassociating it (which lets the loop
+    vectorise) cannot hide one. No other fast-math assumption is allowed here.
+    """
+    if n == 0:
+        return True
+    total = source[0] - source[0]
+    for i in range(n):
+        value = source[i]
+        target[i] = value
+        total += value - value
+    return total == 0
+
+
+@njit(nogil=True, cache=True, fastmath={"reassoc"})
+def finite(values, n):
+    """False when one of ``values[:n]`` is NaN or infinite (see :func:`copy_checked`)."""
+    if n == 0:
+        return True
+    total = values[0] - values[0]
+    for i in range(n):
+        total += values[i] - values[i]
+    return total == 0
+
+
 @njit(nogil=True, cache=True)
 def _extended_row(row, image, source_row, colmap, channels, cval, pad_left, width):
     """Image row ``source_row`` (or a row of ``cval`` when negative), extended, into ``row``.
@@ -204,27 +280,16 @@ def _extended_row(row, image, source_row, colmap, channels, cval, pad_left, widt
     Returns False when the image row holds a NaN or an infinity.
     """
     if source_row < 0:
-        for i in range(row.shape[0]):
-            row[i] = cval
+        row[:] = cval
         return True
-    source = image[source_row]
-    base = pad_left * channels
-    bad = False
-    for i in range(width * channels):
-        value = source[i]
-        row[base + i] = value
-        bad |= (value - value) != 0  # NaN for NaN and ±inf, 0 otherwise
+    ok = copy_checked(row[pad_left * channels :], image[source_row], width * channels)
     _extend_columns(row, colmap, channels, cval, pad_left, width)
-    return not bad
+    return ok
 
 
 @njit(nogil=True, cache=True)
 def _finite_row(row):
-    bad = False
-    for i in range(row.shape[0]):
-        value = row[i]
-        bad |= (value - value) != 0
-    return not bad
+    return finite(row, row.shape[0])
 
 
 # ----------------------------------------------------------------------------
@@ -232,60 +297,150 @@ def _finite_row(row):
 # ----------------------------------------------------------------------------
 
 
-@njit(parallel=True, fastmath=_FAST, cache=True)
-def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff, w, out, block):
-    """``out[y] = Σ_t w[t] · P[y + taprow[t], tapoff[t] :]`` over flattened extended rows."""
+@njit(nogil=True, cache=True)
+def _extended_part(row, image, source_row, colmap, channels, cval, first, stop):
+    """Extended columns ``first .. stop - 1`` of extended row (image row ``source_row``)."""
+    if source_row < 0:
+        row[:] = cval
+        return
+    source = image[source_row]
+    for p in range(first, stop):
+        j = colmap[p]
+        target = row[(p - first) * channels :]
+        if j < 0:
+            for c in range(channels):
+                target[c] = cval
+        else:
+            values = source[j * channels :]
+            for c in range(channels):
+                target[c] = values[c]
+
+
+@njit(nogil=True, fastmath=_FAST, cache=True)
+def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff, w, out, y0, y1):
+    """``out[y] = Σ_t w[t] · P[y + taprow[t], tapoff[t] :]`` over flattened extended rows.
+
+    Output columns whose taps all fall on image columns (the interior) read the
+    image rows in place; the few others, near the left and right edges, read
+    extended copies of just the columns they need, kept in small rings of
+    ``kh`` rows. An image narrower than the kernel's reach is all edge.
+    """
     rows_out, n_out = out.shape
     width = image.shape[1] // channels
-    kh = 1
-    for t in range(taprow.shape[0]):
-        kh = max(kh, taprow[t] + 1)
-    row_length = colmap.shape[0] * channels
-    blocks = (rows_out + block - 1) // block
-    finite = np.ones(blocks, dtype=np.bool_)
-    for b in prange(blocks):
-        y0 = b * block
-        y1 = min(rows_out, y0 + block)
-        ring = np.empty((kh, row_length), dtype=out.dtype)
-        rows = np.empty(taprow.shape[0], dtype=np.int64)
+    count = taprow.shape[0]
+    kh = rowmap.shape[0] - rows_out + 1
+    kw = colmap.shape[0] - n_out // channels + 1
+    # Interior output columns: [x_lo, x_hi).
+    x_lo = min(pad_left, n_out // channels)
+    x_hi = max(x_lo, width + pad_left - kw + 1)
+    left_cols = min(x_lo + kw - 1, colmap.shape[0])  # extended columns the left edge reads
+    right_first = x_hi  # extended columns x_hi .. N - 1 for the right edge
+    right_cols = colmap.shape[0] - right_first
+    if True:  # one block of output rows, y0 .. y1 - 1
+        left = np.empty((kh, max(left_cols, 1) * channels), dtype=out.dtype)
+        right = np.empty((kh, max(right_cols, 1) * channels), dtype=out.dtype)
+        ring_rows = np.empty(count, dtype=np.int64)
+        image_rows = np.empty(count, dtype=np.int64)
+        image_offsets = np.empty(count, dtype=np.int64)
+        image_w = np.empty(count, dtype=out.dtype)
         ok = True
-        for r in range(y0, y0 + kh - 1):
-            ok &= _extended_row(
-                ring[r % kh], image, rowmap[r], colmap, channels, cval, pad_left, width
-            )
-        for y in range(y0, y1):
-            r = y + kh - 1
-            ok &= _extended_row(
-                ring[r % kh], image, rowmap[r], colmap, channels, cval, pad_left, width
-            )
-            for t in range(taprow.shape[0]):
-                rows[t] = (y + taprow[t]) % kh
+        for r in range(y0, y1 + kh - 1):
+            source_row = rowmap[r]
+            # Every image row is some extended row: checking each extended row
+            # as it first enters a block checks the whole image.
+            if source_row >= 0 and (r >= y0 + kh - 1 or y0 == 0):
+                ok &= _finite_row(image[source_row])
+            if left_cols > 0 and x_lo > 0:
+                _extended_part(
+                    left[r % kh], image, source_row, colmap, channels, cval, 0, left_cols
+                )
+            if right_cols > 0 and x_hi < n_out // channels:
+                _extended_part(
+                    right[r % kh],
+                    image,
+                    source_row,
+                    colmap,
+                    channels,
+                    cval,
+                    right_first,
+                    colmap.shape[0],
+                )
+            y = r - kh + 1
+            if y < y0:
+                continue
             target = out[y]
-            for start in range(0, n_out, _CHUNK):
-                _taps(target[start:], ring, rows, tapoff, w, start, min(_CHUNK, n_out - start))
-        finite[b] = ok
-    # Every image row is some extended row (the padding is never negative), and
-    # every extended row is filled by some block: the whole image was checked.
-    return finite.all()
+            # Edges, from the rings.
+            for t in range(count):
+                ring_rows[t] = (y + taprow[t]) % kh
+            if x_lo > 0:
+                n = x_lo * channels
+                for start in range(0, n, _CHUNK):
+                    _taps(target[start:], left, ring_rows, tapoff, w, start, min(_CHUNK, n - start))
+            if x_hi < n_out // channels:
+                edge = target[x_hi * channels :]
+                n = n_out - x_hi * channels
+                for start in range(0, n, _CHUNK):
+                    _taps(edge[start:], right, ring_rows, tapoff, w, start, min(_CHUNK, n - start))
+            # Interior, from the image; taps on rows of cval add a constant.
+            if x_hi > x_lo:
+                used = 0
+                bias = 0.0
+                for t in range(count):
+                    source_row = rowmap[y + taprow[t]]
+                    if source_row < 0:
+                        bias += w[t] * cval
+                    else:
+                        image_rows[used] = source_row
+                        image_offsets[used] = tapoff[t]
+                        image_w[used] = w[t]
+                        used += 1
+                inner = target[x_lo * channels :]
+                n = (x_hi - x_lo) * channels
+                for start in range(0, n, _CHUNK):
+                    m = min(_CHUNK, n - start)
+                    _taps(
+                        inner[start:],
+                        image,
+                        image_rows[:used],
+                        image_offsets[:used],
+                        image_w[:used],
+                        start,
+                        m,
+                    )
+                    if bias != 0.0:
+                        chunk = inner[start : start + m]
+                        for i in range(m):
+                            chunk[i] += bias
+    return ok
 
 
-@njit(parallel=True, fastmath=_FAST, cache=True)
+@njit(nogil=True, fastmath=_FAST, cache=True)
 def _sliding_separable(
-    image, rowmap, colmap, channels, cval, pad_left, column_rows, column_w, row_offsets, row_w,
-    out, block,
-):  # fmt: skip
-    """Column taps down the image rows into one extended row, then row taps along it."""
+    image,
+    rowmap,
+    colmap,
+    channels,
+    cval,
+    pad_left,
+    column_rows,
+    column_w,
+    row_offsets,
+    row_w,
+    out,
+    y0,
+    y1,
+):
+    """Column taps down the image rows into one extended row, then row taps along it.
+
+    For output rows ``y0 .. y1 - 1``; False when an image row it checks is not finite.
+    """
     rows_out, n_out = out.shape
     width = image.shape[1] // channels
     n_image = width * channels
     row_length = colmap.shape[0] * channels
     kh = rowmap.shape[0] - rows_out + 1
-    blocks = (rows_out + block - 1) // block
     count = column_rows.shape[0]
-    finite = np.ones(blocks, dtype=np.bool_)
-    for b in prange(blocks):
-        y0 = b * block
-        y1 = min(rows_out, y0 + block)
+    if True:
         line = np.empty((1, row_length), dtype=out.dtype)
         rows = np.empty(count, dtype=np.int64)
         weights = np.empty(count, dtype=out.dtype)
@@ -327,10 +482,16 @@ def _sliding_separable(
             _extend_columns(line[0], colmap, channels, cval * full, pad_left, width)
             target = out[y]
             for start in range(0, n_out, _CHUNK):
-                _taps(target[start:], line, line_rows, row_offsets, row_w, start,
-                      min(_CHUNK, n_out - start))  # fmt: skip
-        finite[b] = ok
-    return finite.all()
+                _taps(
+                    target[start:],
+                    line,
+                    line_rows,
+                    row_offsets,
+                    row_w,
+                    start,
+                    min(_CHUNK, n_out - start),
+                )
+    return ok
 
 
 # ----------------------------------------------------------------------------
@@ -362,6 +523,25 @@ def index_map(length: int, pad: tuple[int, int], boundary: str) -> np.ndarray:
     return np.pad(indices, pad, mode=mode)
 
 
+def _grouped(rows: np.ndarray, offsets: np.ndarray, weights: np.ndarray):
+    """The taps, with zero-weight taps appended so that :func:`_taps` needs few passes.
+
+    A pass over the output costs about as much as three taps, so 5 to 7 taps
+    left after groups of 8 become one group of 8 and 3 become 4. A zero tap
+    reads a sample the first tap reads too and adds exactly zero (the image is
+    finite, or the call fails).
+    """
+    count = weights.size
+    extra = {3: 1, 5: 3, 6: 2, 7: 1}.get(count % 8, 0) if count else 0
+    if not extra:
+        return rows, offsets, weights
+    return (
+        np.concatenate([rows, np.full(extra, rows[0], dtype=rows.dtype)]),
+        np.concatenate([offsets, np.full(extra, offsets[0], dtype=offsets.dtype)]),
+        np.concatenate([weights, np.zeros(extra, dtype=weights.dtype)]),
+    )
+
+
 def _geometry(image, kernel_shape, pad_rows, pad_cols, boundary):
     if image.ndim not in (2, 3):
         raise FiltersError(f"image must be 2-D or 3-D; got shape {image.shape}.")
@@ -378,10 +558,23 @@ def _geometry(image, kernel_shape, pad_rows, pad_cols, boundary):
     return channels, rowmap, colmap, out_shape
 
 
-def _block_rows(rows: int, kh: int) -> int:
-    """Output rows per parallel block: a few blocks per thread, halos kept small."""
-    threads = max(1, get_num_threads())
-    return max(min(rows, 4 * kh, 64), -(-rows // (4 * threads)))
+def _blocks(rows: int) -> list[tuple[int, int]]:
+    """Output row ranges shared out among threads: several per thread, at least 8 rows.
+
+    Blocks are cheap (a block's halo rows only refill the small edge rings),
+    so there are enough for a thread slowed down by other work to do fewer.
+    """
+    threads = _threads.count()
+    if threads == 1:
+        return [(0, rows)]
+    size = max(8, -(-rows // (8 * threads)))
+    return [(y0, min(rows, y0 + size)) for y0 in range(0, rows, size)]
+
+
+def _run_blocks(kernel, arguments: tuple, rows: int) -> bool:
+    """``kernel(*arguments, y0, y1)`` over every block of output rows, on all cores."""
+    blocks = _blocks(rows)
+    return _threads.run(lambda index, scratch: kernel(*arguments, *blocks[index]), len(blocks))
 
 
 def _contiguous(image: np.ndarray, dtype) -> np.ndarray:
@@ -447,32 +640,31 @@ def sliding_2d(
 ) -> np.ndarray:
     """:func:`convolve_valid` itself (the calibration times this, not the public name)."""
     image = _contiguous(padded, padded.dtype)
-    kh = kernel.shape[0]
     channels, rowmap, colmap, out_shape = _geometry(
         image, kernel.shape, pad_rows, pad_cols, boundary
     )
     dtype = image.dtype
     flipped = np.asarray(kernel)[::-1, ::-1]
     a, b = np.nonzero(flipped)
-    weights = np.ascontiguousarray(flipped[a, b], dtype=dtype)
+    taprow, tapoff, weights = _grouped(
+        a.astype(np.int64),
+        (b * channels).astype(np.int64),
+        np.ascontiguousarray(flipped[a, b], dtype=dtype),
+    )
     out = np.empty(out_shape, dtype=dtype)
-    h = image.shape[0]
-    flat = image.reshape(h, -1)
-    with _PARALLEL_SECTION:
-        finite = _sliding_2d(
-            flat,
-            rowmap,
-            colmap,
-            channels,
-            dtype.type(cval),
-            int(pad_cols[0]),
-            a.astype(np.int64),
-            (b * channels).astype(np.int64),
-            weights,
-            out.reshape(out_shape[0], -1),
-            _block_rows(out_shape[0], kh),
-        )
-    _require_finite(finite)
+    arguments = (
+        image.reshape(image.shape[0], -1),
+        rowmap,
+        colmap,
+        channels,
+        dtype.type(cval),
+        int(pad_cols[0]),
+        taprow,
+        tapoff,
+        weights,
+        out.reshape(out_shape[0], -1),
+    )
+    _require_finite(_run_blocks(_sliding_2d, arguments, out_shape[0]))
     return out
 
 
@@ -496,23 +688,29 @@ def sliding_separable(
     column_flipped, row_flipped = column[::-1], row[::-1]
     (a,) = np.nonzero(column_flipped)
     (b,) = np.nonzero(row_flipped)
+    column_rows, _, column_w = _grouped(
+        a.astype(np.int64),
+        np.zeros(a.size, dtype=np.int64),
+        np.ascontiguousarray(column_flipped[a], dtype=dtype),
+    )
+    _, row_offsets, row_w = _grouped(
+        np.zeros(b.size, dtype=np.int64),
+        (b * channels).astype(np.int64),
+        np.ascontiguousarray(row_flipped[b], dtype=dtype),
+    )
     out = np.empty(out_shape, dtype=dtype)
-    h = image.shape[0]
-    flat = image.reshape(h, -1)
-    with _PARALLEL_SECTION:
-        finite = _sliding_separable(
-            flat,
-            rowmap,
-            colmap,
-            channels,
-            dtype.type(cval),
-            int(pad_cols[0]),
-            a.astype(np.int64),
-            np.ascontiguousarray(column_flipped[a], dtype=dtype),
-            (b * channels).astype(np.int64),
-            np.ascontiguousarray(row_flipped[b], dtype=dtype),
-            out.reshape(out_shape[0], -1),
-            _block_rows(out_shape[0], kh),
-        )
-    _require_finite(finite)
+    arguments = (
+        image.reshape(image.shape[0], -1),
+        rowmap,
+        colmap,
+        channels,
+        dtype.type(cval),
+        int(pad_cols[0]),
+        column_rows,
+        column_w,
+        row_offsets,
+        row_w,
+        out.reshape(out_shape[0], -1),
+    )
+    _require_finite(_run_blocks(_sliding_separable, arguments, out_shape[0]))
     return out
