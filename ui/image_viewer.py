@@ -610,7 +610,7 @@ function build(inst, header) {
     figure.append(title, canvas, scaleNote(p.scale));
     inst.grid.append(figure);
     attach(inst, canvas);
-    const cell = { canvas, figure, panel: p, bitmap: null };
+    const cell = { canvas, figure, panel: p, bitmap: null, state: null };
     pictureOf(p).then(
       (bitmap) => {
         cell.bitmap = bitmap;
@@ -672,6 +672,7 @@ function applyRow(g, name) {
     if (member.size && member.size.height === height && member.size.width === member.width &&
         member.size.dpr === dpr) continue;
     for (const cell of member.cells) {
+      cell.state = null; // resizing a canvas clears it
       cell.canvas.style.height = `${height}px`;
       cell.canvas.width = Math.round(member.width * dpr);
       cell.canvas.height = Math.round(height * dpr);
@@ -705,7 +706,13 @@ function draw(inst) {
   const { cx, cy, s } = viewOf(inst);
   const { width, height, dpr } = inst.size;
   const hover = inst.group.hover;
+  const where = hover ? `${Math.floor(hover[0])},${Math.floor(hover[1])}` : "";
   for (const cell of inst.cells) {
+    // A canvas is painted again only when what it shows changed: a picture that
+    // arrives, the view, the size or the cursor's pixel (not at every frame of a group).
+    const state = `${cx},${cy},${s},${width},${height},${dpr},${where},${cell.bitmap !== null}`;
+    if (cell.state === state) continue;
+    cell.state = state;
     const ctx = cell.canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
