@@ -19,6 +19,13 @@ Measures, on a size×size×3 float64 image with a random k×k kernel:
   and with the same transfers as ours;
 - ours on the CPU (direct and FFT), for scale.
 
+Then the ratio table of ``bench_filters --opencv`` on the GPU: for every
+image size and kernel side (``--sizes``, ``--kernels``), float64 and float32,
+``cupyx.scipy.ndimage.correlate`` / ours and ``cupyx.scipy.signal.fftconvolve``
+/ ours (device-resident, compute only, medians of runs that take turns), ours
+on the GPU with ``filter2d(method="auto", backend="gpu")`` end to end, and
+ours on the CPU (``method="auto"``) against ours on the GPU.
+
 Without CuPy or a usable CUDA device it prints one line saying so and exits 0.
 """
 
@@ -73,6 +80,12 @@ def main(argv=None) -> int:
     parser.add_argument("--kernel", type=int, default=31, help="kernel side (31)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per method (5)")
     parser.add_argument("--no-cpu", action="store_true", help="skip our CPU timings")
+    parser.add_argument(
+        "--sizes", default="1024,2048", help="image sides of the ratio table (1024,2048)"
+    )
+    parser.add_argument("--kernels", default="3,5,15,31,63", help="kernel sides of the ratio table")
+    parser.add_argument("--runs", type=int, default=7, help="runs per method in the table (7)")
+    parser.add_argument("--no-table", action="store_true", help="skip the ratio table")
     args = parser.parse_args(argv)
 
     status = filters.gpu_status()
@@ -192,7 +205,110 @@ def main(argv=None) -> int:
         "to the device and of the result back, which CuPy's peers avoid when the data "
         "stays on the device ('compute only')."
     )
+    if not args.no_table:
+        sizes = [int(part) for part in args.sizes.split(",") if part]
+        kernels = [int(part) for part in args.kernels.split(",") if part]
+        rows = ratio_rows(cupy, sizes, kernels, args.runs, cpu=not args.no_cpu)
+        print()
+        print(ratio_table(rows))
     return 0
+
+
+def gpu_calls(cupy, img, d_img, kernel, dtype, cpu: bool) -> dict[str, Callable[[], object]]:
+    """CuPy's peers on the device-resident image, and ours (GPU, and CPU) end to end."""
+    import cupyx.scipy.ndimage
+    import cupyx.scipy.signal
+
+    d_kernel3 = cupy.asarray(kernel[:, :, None].astype(dtype))
+    options = dict(operation="correlate", boundary="mirror", dtype=dtype)
+    calls = {
+        "ndimage": lambda: cupyx.scipy.ndimage.correlate(d_img, d_kernel3, mode="mirror"),
+        # fftconvolve convolves: the flipped kernel correlates.
+        "fftconvolve": lambda: cupyx.scipy.signal.fftconvolve(
+            d_img, d_kernel3[::-1, ::-1], mode="same", axes=(0, 1)
+        ),
+        "ours_gpu": lambda: filters.filter2d(img, kernel, method="auto", backend="gpu", **options),
+    }
+    if cpu:
+        calls["ours_cpu"] = lambda: filters.filter2d(
+            img, kernel, method="auto", backend="cpu", **options
+        )
+    return calls
+
+
+def ratio_rows(cupy, sizes, kernels, runs: int, cpu: bool = True) -> list[dict]:
+    """Per size × dtype × kernel: CuPy's peers and ours (GPU, and CPU) on the same work.
+
+    The work is that of the CPU table: a correlation of an H×W×3 image with a
+    random k×k kernel, mirror border ("mirror" = scipy.ndimage's "mirror"),
+    output the image's size. The peers run on device-resident arrays (compute
+    only, synchronised); ours on the GPU is timed end to end (the image goes to
+    the device and the result comes back), and so is ours on the CPU.
+    """
+    rng = np.random.default_rng(8)
+    rows = []
+
+    def sync() -> None:
+        cupy.cuda.Device().synchronize()
+
+    for size in sizes:
+        for dtype in (np.float64, np.float32):
+            img = rng.random((size, size, 3)).astype(dtype)
+            d_img = cupy.asarray(img)
+            for k in kernels:
+                kernel = rng.standard_normal((k, k))
+                calls = gpu_calls(cupy, img, d_img, kernel, dtype, cpu)
+                for call in calls.values():
+                    call()
+                sync()
+                times: dict[str, list[float]] = {name: [] for name in calls}
+                for _ in range(runs):
+                    for name, call in calls.items():
+                        start = time.perf_counter()
+                        call()
+                        sync()
+                        times[name].append(time.perf_counter() - start)
+                medians = {name: statistics.median(t) for name, t in times.items()}
+                rows.append({"size": size, "dtype": np.dtype(dtype).name, "k": k, **medians})
+            del d_img
+    return rows
+
+
+def ratio_table(rows: list[dict]) -> str:
+    """Markdown: times and peer / ours ratios (above 1: ours faster)."""
+    cpu = any("ours_cpu" in row for row in rows)
+    headers = [
+        "image",
+        "dtype",
+        "k",
+        "ours GPU ms (end to end)",
+        "cupyx ndimage ms",
+        "cupyx fftconvolve ms",
+        "ndimage / ours",
+        "fftconvolve / ours",
+    ]
+    if cpu:
+        headers += ["ours CPU ms", "ours CPU / ours GPU"]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    for r in rows:
+        cells = [
+            f"{r['size']}²×3",
+            r["dtype"],
+            f"{r['k']}×{r['k']}",
+            f"{r['ours_gpu'] * 1e3:.2f}",
+            f"{r['ndimage'] * 1e3:.2f}",
+            f"{r['fftconvolve'] * 1e3:.2f}",
+            f"{r['ndimage'] / r['ours_gpu']:.2f}×",
+            f"{r['fftconvolve'] / r['ours_gpu']:.2f}×",
+        ]
+        if cpu:
+            cells += [f"{r['ours_cpu'] * 1e3:.2f}", f"{r['ours_cpu'] / r['ours_gpu']:.2f}×"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append(
+        "\nRatios > 1: ours faster. CuPy's peers are timed on arrays already on the device; "
+        "ours (GPU) includes copying the image there and the result back."
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

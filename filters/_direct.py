@@ -30,9 +30,10 @@ per output row: the column taps down ``kh`` image rows into one extended row,
 then the row taps along it (``kh + kw`` multiply-adds per sample instead of
 ``kh · kw``).
 
-The image is checked for NaN and infinities as its rows first come in (each
-image row once, just before the taps read it from the cache), so no separate
-pass over a large image is needed.
+NaN and infinities in the image are found from the outputs, checked while
+they are still in the cache: a non-finite pixel makes every output it enters
+non-finite (see :func:`_check_finite`), so no separate pass over a large image
+is needed.
 
 No transform is involved at any kernel size.
 """
@@ -346,10 +347,6 @@ def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff,
         ok = True
         for r in range(y0, y1 + kh - 1):
             source_row = rowmap[r]
-            # Every image row is some extended row: checking each extended row
-            # as it first enters a block checks the whole image.
-            if source_row >= 0 and (r >= y0 + kh - 1 or y0 == 0):
-                ok &= _finite_row(image[source_row])
             if left_cols > 0 and x_lo > 0:
                 _extended_part(
                     left[r % kh], image, source_row, colmap, channels, cval, 0, left_cols
@@ -411,6 +408,7 @@ def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff,
                         chunk = inner[start : start + m]
                         for i in range(m):
                             chunk[i] += bias
+            ok &= _finite_row(target)  # still in the cache
     return ok
 
 
@@ -432,13 +430,12 @@ def _sliding_separable(
 ):
     """Column taps down the image rows into one extended row, then row taps along it.
 
-    For output rows ``y0 .. y1 - 1``; False when an image row it checks is not finite.
+    For output rows ``y0 .. y1 - 1``; False when an output is NaN or infinite.
     """
-    rows_out, n_out = out.shape
+    n_out = out.shape[1]
     width = image.shape[1] // channels
     n_image = width * channels
     row_length = colmap.shape[0] * channels
-    kh = rowmap.shape[0] - rows_out + 1
     count = column_rows.shape[0]
     if True:
         line = np.empty((1, row_length), dtype=out.dtype)
@@ -448,15 +445,7 @@ def _sliding_separable(
         line_rows = np.zeros(row_w.shape[0], dtype=np.int64)
         target_line = line[0, pad_left * channels :]
         ok = True
-        # Padded row y + kh - 1 is checked with output row y, the first kh - 1
-        # rows with the first block: every image row is checked once, from cache.
-        if y0 == 0:
-            for r in range(kh - 1):
-                if rowmap[r] >= 0:
-                    ok &= _finite_row(image[rowmap[r]])
         for y in range(y0, y1):
-            if rowmap[y + kh - 1] >= 0:
-                ok &= _finite_row(image[rowmap[y + kh - 1]])
             # Taps falling on rows of cval add a constant.
             used = 0
             bias = 0.0
@@ -491,6 +480,7 @@ def _sliding_separable(
                     start,
                     min(_CHUNK, n_out - start),
                 )
+            ok &= _finite_row(target)  # still in the cache
     return ok
 
 
@@ -581,7 +571,31 @@ def _contiguous(image: np.ndarray, dtype) -> np.ndarray:
     return np.ascontiguousarray(image, dtype=dtype)
 
 
-def _require_finite(finite: bool) -> None:
+def _uncovered(index_map: np.ndarray, first_tap: int, outputs: int, length: int) -> np.ndarray:
+    """Image indices along one axis that the tap at ``first_tap`` never reads."""
+    seen = np.zeros(length, dtype=bool)
+    window = index_map[first_tap : first_tap + outputs]
+    seen[window[window >= 0]] = True
+    return np.flatnonzero(~seen)
+
+
+def _check_finite(outputs_finite: bool, image, rowmap, colmap, tap, out_shape) -> None:
+    """Raise unless the image is finite, knowing whether every output came out finite.
+
+    A NaN or an infinity in the image reaches every output that a non-zero tap
+    of the kernel reads it into, so finite outputs vouch for every pixel that
+    ``tap`` (a non-zero tap) reads; the few rows and columns it does not read
+    (near the edges, for some kernels and outputs) are checked here. An output
+    that is not finite may also come from a finite image whose sums overflow:
+    then the whole image is checked before anything is said.
+    """
+    h, w = image.shape[:2]
+    if tap is None or not outputs_finite:  # no non-zero tap: outputs say nothing
+        finite = bool(np.isfinite(image).all())
+    else:
+        rows = _uncovered(rowmap, tap[0], out_shape[0], h)
+        cols = _uncovered(colmap, tap[1], out_shape[1], w)
+        finite = bool(np.isfinite(image[rows]).all() and np.isfinite(image[:, cols]).all())
     if not finite:
         raise FiltersError(_NOT_FINITE)
 
@@ -664,7 +678,9 @@ def sliding_2d(
         weights,
         out.reshape(out_shape[0], -1),
     )
-    _require_finite(_run_blocks(_sliding_2d, arguments, out_shape[0]))
+    finite = _run_blocks(_sliding_2d, arguments, out_shape[0])
+    tap = (int(a[0]), int(b[0])) if a.size else None
+    _check_finite(finite, image, rowmap, colmap, tap, out_shape)
     return out
 
 
@@ -712,5 +728,7 @@ def sliding_separable(
         row_w,
         out.reshape(out_shape[0], -1),
     )
-    _require_finite(_run_blocks(_sliding_separable, arguments, out_shape[0]))
+    finite = _run_blocks(_sliding_separable, arguments, out_shape[0])
+    tap = (int(a[0]), int(b[0])) if a.size and b.size else None
+    _check_finite(finite, image, rowmap, colmap, tap, out_shape)
     return out
