@@ -24,13 +24,14 @@ if widgets.demo().mode != "present":
 widgets.show_url_warnings()
 
 
-def _metrics(label: str, difference) -> None:
-    st.markdown(f"**{label}**")
-    columns = st.columns(3)
-    columns[0].metric("max |diff|", f"{difference.max_abs:.3g}")
-    columns[1].metric("RMS", f"{difference.rms:.3g}")
+def _metrics(label: str, difference, note: str) -> None:
+    """A difference's three numbers in one row that wraps, under its label and note."""
+    st.markdown(f"**{label}** · {note}")
+    row = st.container(horizontal=True, gap="small")
+    row.metric("max |diff|", f"{difference.max_abs:.3g}")
+    row.metric("RMS", f"{difference.rms:.3g}")
     psnr = "∞" if np.isinf(difference.psnr) else f"{difference.psnr:.1f} dB"
-    columns[2].metric("PSNR", psnr)
+    row.metric("PSNR", psnr)
 
 
 def _kernel_panel(kernel: np.ndarray) -> None:
@@ -151,11 +152,17 @@ def _workbench() -> None:
         )
     left, right = st.columns(2)
     with left:
-        _metrics("Convolution − correlation", result.conv_minus_corr)
-        st.caption(f"It equals 2·(I ∗ A) to within {result.prediction_error:.2g}.")
+        _metrics(
+            "Convolution − correlation",
+            result.conv_minus_corr,
+            f"equals 2·(I ∗ A) to within {result.prediction_error:.2g}",
+        )
     with right:
-        _metrics("Convolution − FFT", result.conv_minus_fft)
-        st.caption(f"Allowed by the FFT's rounding: {result.fft_tolerance:.2g}.")
+        _metrics(
+            "Convolution − FFT",
+            result.conv_minus_fft,
+            f"the FFT's rounding allows {result.fft_tolerance:.2g}",
+        )
 
     timing, export = st.columns([2, 3], gap="large")
     with timing:
@@ -164,17 +171,22 @@ def _workbench() -> None:
         timing_view.compare_column(image, kernel, current, result, result_key)
     with export:
         st.subheader("Export")
-        exports.downloads(result, kernel, current, result_key)
-        st.markdown("**Reproduce in Python**")
-        exports.reproduce_in_python(
-            result,
-            image,
-            kernel,
-            current,
-            result_key,
-            image_label=st.session_state[state.IMAGE_LABEL],
-            from_sample=result_key.startswith("sample:"),
-        )
+        # Drawn only when asked for, like the share link: some forty elements that every
+        # kernel edit would otherwise send and draw again.
+        if st.toggle("Show downloads and Python code", key="export_open"):
+            exports.downloads(result, kernel, current, result_key)
+            st.markdown("**Reproduce in Python**")
+            exports.reproduce_in_python(
+                result,
+                image,
+                kernel,
+                current,
+                result_key,
+                image_label=st.session_state[state.IMAGE_LABEL],
+                from_sample=result_key.startswith("sample:"),
+            )
+        else:
+            st.caption("PNG and NPY of each result, the kernel as CSV, code that reproduces them.")
 
 
 workbench()

@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from filters import convolve, kernels
 from ui import compare_view, figures, state, widgets
@@ -67,6 +69,20 @@ def shown(at: AppTest) -> AppTest:
 
 def values(elements) -> list[str]:
     return [element.value for element in elements]
+
+
+def open_exports(at: AppTest) -> AppTest:
+    """Turn on the "Export" toggle: the downloads and the Python code are drawn."""
+    return shown(at.toggle(key="export_open").set_value(True).run())
+
+
+def nodes(node) -> Counter:
+    """The blocks (by type) and elements (by type) under a node of the page's tree."""
+    found: Counter = Counter()
+    for child in getattr(node, "children", {}).values():
+        found[("block" if isinstance(child, Block) else "element", child.type)] += 1
+        found += nodes(child)
+    return found
 
 
 def kernel_line(at: AppTest) -> str:
@@ -243,7 +259,7 @@ def test_the_kernel_matrices_show_k_its_flip_and_its_parts(default_app: AppTest)
 
 
 def test_the_default_numbers_and_exports_are_shown(default_app: AppTest) -> None:
-    at = default_app
+    at = open_exports(default_app)
     assert metric(at, "max |diff|", 0) == "0"
     assert metric(at, "PSNR", 0) == "∞"
     assert float(metric(at, "max |diff|", 1)) < 1e-12
@@ -576,7 +592,7 @@ def test_an_uploaded_image_is_filtered_and_reproduced_as_itself() -> None:
     assert values(at.error) == []
     assert "mine.png" in sidebar_text(at) and "60×40" in sidebar_text(at)
     assert [p.shape for p in pictures(at, "input_view") + pictures(at)] == [(40, 60, 3)] * 4
-    _portable, code = values(at.code)  # NumPy/SciPy only, then with filters
+    _portable, code = values(open_exports(at).code)  # NumPy/SciPy only, then with filters
     assert "load_sample" not in code  # the snippet must not claim a sample was used
 
 
@@ -644,3 +660,32 @@ def test_a_kernel_picked_again_names_the_same_files() -> None:
 def test_a_symmetric_kernel_shows_one_picture_file_for_conv_and_corr(default_app: AppTest) -> None:
     conv, corr, _ = (entry["picture"]["url"] for entry in panels(default_app))
     assert conv == corr  # identical pixels, one file: fetched once
+
+
+# ---------------------------------------------------------------------------- elements per edit
+
+#: Blocks and elements of the page's main area after a kernel edit (the fragment sends
+#: them all again each time; there were 113 before the exports waited for their toggle).
+NODES_BOUND = 70
+
+
+def test_a_kernel_edit_draws_few_elements_and_the_exports_only_when_asked() -> None:
+    at = open_small()
+    shown(at.button(key="quick_Emboss").click().run())
+    drawn = nodes(at.main)
+    assert sum(drawn.values()) <= NODES_BOUND, drawn
+    assert not at.get("download_button") and not at.code
+    assert any("reproduces them" in caption for caption in values(at.caption))
+    # The quick picks and each row of numbers are one container: no column per button.
+    assert drawn[("block", "column")] <= 8, drawn
+
+    at = open_exports(at)
+    assert {b.key for b in at.get("download_button")} == {
+        f"download_{name}_{kind}"
+        for name in ("convolution", "correlation", "fft", "conv_minus_corr")
+        for kind in ("png", "npy")
+    } | {"download_kernel_csv", "download_input_npy"}
+    assert len(at.code) == 2
+    # It stays open across kernel edits, with the new kernel in its code.
+    shown(at.button(key="quick_Gaussian /273").click().run())
+    assert "0.003663003663003663" in at.code[1].value

@@ -359,6 +359,12 @@ def test_viewers_share_cursor_zoom_and_pan(watch: PageWatch) -> None:
     assert_clean(watch)
 
 
+def open_exports(page: Any) -> None:
+    """Turn on the "Export" toggle and wait for its buttons."""
+    page.locator(".st-key-export_open").get_by_text("Show downloads and Python code").click()
+    wait_idle(page, page.locator(".st-key-download_kernel_csv").get_by_role("button"))
+
+
 def _download(page: Any, key: str, target: Path) -> Path:
     with page.expect_download(timeout=UI_TIMEOUT_MS) as info:
         page.locator(f".st-key-{key}").get_by_role("button").click()
@@ -371,6 +377,7 @@ def _download(page: Any, key: str, target: Path) -> Path:
 def test_download_results(watch: PageWatch, tmp_path: Path) -> None:
     page = open_app(watch)
     width, height = sidebar_size(page)
+    open_exports(page)
 
     npy = _download(page, "download_convolution_npy", tmp_path / "convolution.npy")
     array = np.load(npy, allow_pickle=False)
@@ -417,6 +424,7 @@ def test_a_download_after_the_kernel_changed_is_the_new_result(
     page = open_app(watch, "?preview=256")
     image = images.resize_long_side(samples.load_sample(samples.DEFAULT_SAMPLE), 256)
     assert sidebar_size(page) == (image.shape[1], image.shape[0])
+    open_exports(page)
 
     before = np.load(_download(page, "download_convolution_npy", tmp_path / "a.npy"))
     np.testing.assert_allclose(before, convolve(image, kernels.make("gaussian273")), atol=1e-12)

@@ -65,6 +65,9 @@ def result_png(values: np.ndarray, display: str, signed_display: str = "divergin
     return images.encode_png(figures.panel_rgb(panel))
 
 
+#: Width in pixels of a result's name before its download buttons (the longest fits).
+_NAME_WIDTH = 160
+
 #: Session-state key of the files the page shows now, by button key (read by the buttons).
 ON_SCREEN = "exports_on_screen"
 
@@ -212,10 +215,11 @@ def downloads(result: Comparison, kernel: np.ndarray, demo: state.Demo, result_k
     on_screen.update({file.key: file for file in files})
     by_key = {file.key: file for file in files}
     for name in ("convolution", "correlation", "fft", "conv_minus_corr"):
-        columns = st.columns([2, 1, 1])
-        columns[0].markdown(f"`{name}`")
-        for column, kind in zip(columns[1:], ("png", "npy"), strict=True):
-            _draw(column, by_key[f"download_{name}_{kind}"], on_screen)
+        # One container a row (not three columns): the name, then its two buttons.
+        row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        row.markdown(f"`{name}`", width=_NAME_WIDTH)
+        for kind in ("png", "npy"):
+            _draw(row, by_key[f"download_{name}_{kind}"], on_screen)
     _draw(st, by_key["download_kernel_csv"], on_screen)
 
 

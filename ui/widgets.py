@@ -561,12 +561,14 @@ def presentation_toggle(current: state.Demo) -> state.Demo:
 
 
 def quick_picks() -> None:
-    """One click between the symmetric Gaussian and asymmetric kernels."""
-    columns = st.columns(len(QUICK_KERNELS))
-    for column, name in zip(columns, QUICK_KERNELS, strict=True):
-        action_button(
-            column, name, key=f"quick_{name}", action=_quick, args=(name,), width="stretch"
-        )
+    """One click between the symmetric Gaussian and asymmetric kernels.
+
+    One row that wraps (a single container, not a column per button): every kernel
+    edit draws it again.
+    """
+    row = st.container(horizontal=True, gap="small")
+    for name in QUICK_KERNELS:
+        action_button(row, name, key=f"quick_{name}", action=_quick, args=(name,), width="stretch")
 
 
 def _preset_tab(current: state.Demo) -> None:
