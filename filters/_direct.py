@@ -143,6 +143,20 @@ def _g1(out, a0, w, t, n, first):
 
 
 @njit(fastmath=_FAST, nogil=True, cache=True)
+def _few_taps(out, src, rows, offsets, w, start, n):
+    """:func:`_taps` for a handful of outputs (the edge columns): no slices, no set-up."""
+    count = w.shape[0]
+    for i in range(n):
+        if count == 0:
+            out[i] = 0
+            continue
+        total = w[0] * src[rows[0], offsets[0] + start + i]
+        for t in range(1, count):
+            total += w[t] * src[rows[t], offsets[t] + start + i]
+        out[i] = total
+
+
+@njit(fastmath=_FAST, nogil=True, cache=True)
 def _taps(out, src, rows, offsets, w, start, n):
     """``out[i] = Σ_t w[t] · src[rows[t], offsets[t] + start + i]`` for ``i < n``.
 
@@ -318,13 +332,21 @@ def _extended_part(row, image, source_row, colmap, channels, cval, first, stop):
 
 
 @njit(nogil=True, fastmath=_FAST, cache=True)
-def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff, w, out, y0, y1):
+def _sliding_2d(
+    image, rowmap, colmap, channels, cval, pad_top, pad_left, taprow, tapoff, w, out, y0, y1
+):
     """``out[y] = Σ_t w[t] · P[y + taprow[t], tapoff[t] :]`` over flattened extended rows.
 
     Output columns whose taps all fall on image columns (the interior) read the
     image rows in place; the few others, near the left and right edges, read
     extended copies of just the columns they need, kept in small rings of
     ``kh`` rows. An image narrower than the kernel's reach is all edge.
+
+    When output rows are as long as image rows (``same`` output), the interior
+    of the rows whose taps all fall on image rows is one run of the flattened
+    arrays: it is computed in one go, across row ends (the edge columns it
+    writes there are computed again afterwards), which saves the set-up of
+    every row.
     """
     rows_out, n_out = out.shape
     width = image.shape[1] // channels
@@ -345,6 +367,32 @@ def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff,
         image_offsets = np.empty(count, dtype=np.int64)
         image_w = np.empty(count, dtype=out.dtype)
         ok = True
+        row_length = image.shape[1]
+        span_first = max(y0, pad_top)
+        span_stop = min(y1, image.shape[0] - kh + pad_top + 1)
+        spanned = n_out == row_length and x_hi > x_lo and span_stop > span_first
+        if spanned:
+            flat_image = image.reshape((1, image.shape[0] * row_length))
+            flat_out = out.reshape(out.shape[0] * n_out)
+            first = span_first * row_length + x_lo * channels
+            stop = (span_stop - 1) * row_length + x_hi * channels
+            zeros = np.zeros(count, dtype=np.int64)
+            offsets = np.empty(count, dtype=np.int64)
+            for t in range(count):
+                offsets[t] = (
+                    first + (taprow[t] - pad_top) * row_length + tapoff[t] - pad_left * channels
+                )
+            run = flat_out[first:]
+            for start in range(0, stop - first, _CHUNK):
+                _taps(
+                    run[start:],
+                    flat_image,
+                    zeros,
+                    offsets,
+                    w,
+                    start,
+                    min(_CHUNK, stop - first - start),
+                )
         for r in range(y0, y1 + kh - 1):
             source_row = rowmap[r]
             if left_cols > 0 and x_lo > 0:
@@ -369,17 +417,22 @@ def _sliding_2d(image, rowmap, colmap, channels, cval, pad_left, taprow, tapoff,
             # Edges, from the rings.
             for t in range(count):
                 ring_rows[t] = (y + taprow[t]) % kh
-            if x_lo > 0:
+            if 0 < x_lo * channels <= 48:
+                _few_taps(target, left, ring_rows, tapoff, w, 0, x_lo * channels)
+            elif x_lo > 0:
                 n = x_lo * channels
                 for start in range(0, n, _CHUNK):
                     _taps(target[start:], left, ring_rows, tapoff, w, start, min(_CHUNK, n - start))
-            if x_hi < n_out // channels:
+            if 0 < n_out - x_hi * channels <= 48:
+                edge = target[x_hi * channels :]
+                _few_taps(edge, right, ring_rows, tapoff, w, 0, n_out - x_hi * channels)
+            elif x_hi < n_out // channels:
                 edge = target[x_hi * channels :]
                 n = n_out - x_hi * channels
                 for start in range(0, n, _CHUNK):
                     _taps(edge[start:], right, ring_rows, tapoff, w, start, min(_CHUNK, n - start))
             # Interior, from the image; taps on rows of cval add a constant.
-            if x_hi > x_lo:
+            if x_hi > x_lo and not (spanned and span_first <= y < span_stop):
                 used = 0
                 bias = 0.0
                 for t in range(count):
@@ -672,6 +725,7 @@ def sliding_2d(
         colmap,
         channels,
         dtype.type(cval),
+        int(pad_rows[0]),
         int(pad_cols[0]),
         taprow,
         tapoff,
@@ -709,11 +763,10 @@ def sliding_separable(
         np.zeros(a.size, dtype=np.int64),
         np.ascontiguousarray(column_flipped[a], dtype=dtype),
     )
-    _, row_offsets, row_w = _grouped(
-        np.zeros(b.size, dtype=np.int64),
-        (b * channels).astype(np.int64),
-        np.ascontiguousarray(row_flipped[b], dtype=dtype),
-    )
+    # The row pass reads sums that may have overflowed to inf: a zero tap there
+    # would turn them into NaN, so its taps are not padded.
+    row_offsets = (b * channels).astype(np.int64)
+    row_w = np.ascontiguousarray(row_flipped[b], dtype=dtype)
     out = np.empty(out_shape, dtype=dtype)
     arguments = (
         image.reshape(image.shape[0], -1),

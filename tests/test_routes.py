@@ -486,3 +486,24 @@ def test_scipy_ndimage_agrees_on_a_colour_image():
         for method in ("direct", "fft"):
             got = filter2d(image, kernel, operation="correlate", method=method, boundary="mirror")
             assert_close(got, want, 1e-12, scale_of(image, kernel), f"{method} {k}")
+
+
+def test_overflowing_sums_of_a_finite_image_are_not_refused():
+    """Outputs that overflow to inf come from a finite image: no error, as before."""
+    image = np.full((12, 10, 3), 1e308)
+    kernel = np.full((3, 3), 2.0)
+    for method in ("direct", "separable"):
+        got = filter2d(image, kernel, method=method)
+        assert np.isinf(got).all()
+
+
+def test_a_nan_only_an_edge_strip_holds_is_still_found():
+    """A single tap in a corner leaves image rows and columns no output reads."""
+    kernel = np.zeros((5, 5))
+    kernel[0, 0] = 1.0
+    for where in [(0, 3), (11, 3), (4, 0), (4, 9)]:
+        image = np.ones((12, 10))
+        image[where] = np.nan
+        for boundary in ("constant", "nearest"):
+            with pytest.raises(FiltersError, match="NaN"):
+                filter2d(image, kernel, method="direct", boundary=boundary, output="same")
