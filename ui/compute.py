@@ -30,7 +30,7 @@ import streamlit as st
 import filters
 from filters import images, samples
 from ui import uploads
-from ui.budget import budget
+from ui.budget import budget, nbytes_of
 from ui.gate import Superseded, gate
 
 #: Long side of the arrays the Compare page keeps for an image compared in strips.
@@ -276,9 +276,13 @@ def compare(image_key: str, image: np.ndarray, kernel: np.ndarray, demo) -> filt
 
     def run() -> filters.Comparison:
         needed = filters.comparison_bytes(image.shape, kernel.shape, demo.output, demo.dtype)
-        with heavy("filtering"), budget().reserve(needed, "comparing the whole image"):
+        with heavy("filtering"):
+            # The spectrum is kept in the budget as an entry of its own; the estimate
+            # counts it too, so the reservation holds only the rest.
             prepared = spectrum(image_key, image, kernel.shape, demo)
-            return filters.compare(image, kernel, spectrum=prepared, **_options(demo))
+            rest = max(needed - nbytes_of(prepared), 0)
+            with budget().reserve(rest, "comparing the whole image"):
+                return filters.compare(image, kernel, spectrum=prepared, **_options(demo))
 
     return budget().get_or_compute(key, run)
 
