@@ -46,6 +46,9 @@ has started), the last stale element gone (the server finished the run and the
 browser has applied every message), the verdict changed, the result and difference
 pictures replaced.
 
+Messages: how many WebSocket messages the page receives for an edit, one per element
+or container the run sends (the fragment's elements, plus a few for the run itself).
+
 Bytes: what the page receives for an edit over the WebSocket (Streamlit's messages,
 as Chromium's network layer sees them) and over HTTP from Streamlit's media files
 (the viewers' PNG pictures, fetched when the browser does not hold them yet, and hover
@@ -394,6 +397,9 @@ class WebSocketFrames:
             "ws_first": replies[0][0] - request,
             "ws_last": replies[-1][0] - request,
             "ws_megabytes": sum(size for _, size in replies) / 1e6,
+            # One WebSocket message per element or container the run sends (and a few
+            # for the run's start and end): what the browser applies and draws again.
+            "ws_messages": len(replies),
         }
         for kind in ("pictures", "values"):
             files = [(t, size) for t, size, k in self.media if k == kind and t >= request]
@@ -606,7 +612,8 @@ def print_breakdown(
             f"  {series:10s}: server compute {median('app_compute'):.3f} s · server's last "
             f"message {median('ws_last'):.3f} s · bytes {median('total_megabytes'):.3f} MB "
             f"(WebSocket {median('ws_megabytes'):.3f}, pictures "
-            f"{median('media_pictures_megabytes'):.3f}) · end to end {median('done'):.3f} s"
+            f"{median('media_pictures_megabytes'):.3f}) · {median('ws_messages'):.0f} messages"
+            f" · end to end {median('done'):.3f} s"
         )
 
 
