@@ -689,3 +689,22 @@ def test_a_kernel_edit_draws_few_elements_and_the_exports_only_when_asked() -> N
     # It stays open across kernel edits, with the new kernel in its code.
     shown(at.button(key="quick_Gaussian /273").click().run())
     assert "0.003663003663003663" in at.code[1].value
+
+
+def _two_keys_at_once() -> None:
+    import streamlit as st
+
+    from ui import widgets
+
+    widgets._apply_key("next next")
+    st.write(widgets.demo().preset)
+    widgets._apply_key("transpose gaussian")
+    st.write(widgets.demo().preset)
+
+
+def test_keys_pressed_together_apply_in_order():
+    # The keyboard sends keys pressed within a moment of each other as one message.
+    at = AppTest.from_function(_two_keys_at_once, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.markdown] == ["sobel_x", "gaussian273"]

@@ -136,6 +136,7 @@ const ACTIONS = {
   ArrowLeft: "previous", ArrowRight: "next", f: "flip", t: "transpose", g: "gaussian",
 };
 const LISTENERS = new WeakMap();
+const BATCH_MS = 120;
 
 function typing(target) {
   if (!target) return false;
@@ -216,8 +217,17 @@ export default function (component) {
     const action = ACTIONS[event.key];
     if (!action) return;
     event.preventDefault();
-    setTriggerValue("key", action);
+    // Keys pressed in quick succession travel together, as one rerun: two reruns
+    // started a few milliseconds apart can leave part of the page dimmed.
+    pending.push(action);
+    clearTimeout(flush);
+    flush = setTimeout(() => {
+      setTriggerValue("key", pending.join(" "));
+      pending = [];
+    }, BATCH_MS);
   };
+  let pending = [];
+  let flush = null;
   const previous = LISTENERS.get(parentElement);
   if (previous) document.removeEventListener("keydown", previous);
   document.addEventListener("keydown", onKey);

@@ -514,8 +514,14 @@ def _quick_index(current: state.Demo) -> int | None:
     return None
 
 
-def _apply_key(action: str) -> bool:
-    """Apply a keyboard key's action (ui.present.KEYS) to the demo; whether it was one."""
+def _apply_key(actions: str) -> bool:
+    """Apply keyboard actions (ui.present.KEYS; several keys pressed in quick succession
+    arrive together, separated by spaces) to the demo, in order; whether any was one."""
+    applied = [_apply_one_key(action) for action in actions.split()]
+    return any(applied)
+
+
+def _apply_one_key(action: str) -> bool:
     names = list(QUICK_KERNELS)
     if action in ("next", "previous"):
         index = _quick_index(demo())
