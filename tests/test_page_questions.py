@@ -194,7 +194,7 @@ def test_a_kernel_too_wide_for_valid_output_shows_errors_and_the_rest_still_work
 
 
 def test_question_four_shows_the_conventions_table_checked_live(page):
-    (table,) = page.dataframe
+    (table,) = page.table
     frame = table.value
     assert len(frame) == len(conventions.CONVENTIONS)
     assert set(frame["Library"]) == {"SciPy ndimage", "SciPy signal", "MATLAB", "OpenCV", "PyTorch"}

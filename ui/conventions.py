@@ -33,7 +33,8 @@ def section(kernel_shape: tuple[int, int]) -> None:
         "`conv([-1 2 3 -2 0 1 2], [2 4 -1 1], 'same')` = `[15 5 -9 7 6 7 -1]`: that is "
         "`align='matlab'`; the default gives `[0 15 5 -9 7 6 7]`, like SciPy's `convolve2d`."
     )
-    st.dataframe(table_rows(), hide_index=True, width="stretch")
+    # A static table: its cells wrap, so the last column (the mapping) is never cut.
+    st.table(table_rows())
     shapes = [tuple(kernel_shape)]
     if (4, 4) not in shapes:
         shapes.append((4, 4))
