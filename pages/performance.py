@@ -193,14 +193,17 @@ def _results(stored: dict) -> None:
     cpu_kernel, cpu_image = summaries[("kernel", "cpu")], summaries[("image", "cpu")]
     metrics = st.columns(4)
     for column, summary in ((metrics[0], cpu_kernel), (metrics[1], cpu_image)):
+        measured = f"{summary.sizes[0]}–{summary.sizes[-1]}"
         if summary.crossover is None:
-            value = f"none in {summary.sizes[0]}–{summary.sizes[-1]}"
+            # Short: a metric's value is large type in a quarter of the page.
+            value = "none"
         else:
             value = f"{summary.letter} ≈ {summary.crossover:.3g}"
         column.metric(
             f"Crossover, {summary.sweep} sweep",
             value,
-            help="Where the median times of direct filtering and the FFT cross, on the CPU.",
+            help="Where the median times of direct filtering and the FFT cross, on the CPU, "
+            f"over the sizes measured ({measured}); none: they do not cross there.",
         )
     agreed = sum(s.agreement[0] for s in summaries.values())
     total = sum(s.agreement[1] for s in summaries.values())

@@ -118,7 +118,7 @@ def test_numbers_shown_are_computed_from_the_measurements(measured):
         summary = timing.summarize(rows, sweep)
         value = shown[f"Crossover, {sweep} sweep"]
         if summary.crossover is None:
-            assert value == f"none in {summary.sizes[0]}–{summary.sizes[-1]}"
+            assert value == "none"
         else:
             assert value == f"{letter} ≈ {summary.crossover:.3g}"
     summaries = [timing.summarize(rows, sweep) for sweep in ("kernel", "image")]
