@@ -60,9 +60,10 @@ __all__ = [
 # they run on plain threads (``_threads``), which any number of callers share.
 _PARALLEL_SECTION = threading.Lock()
 
-# Output samples handled per chunk: the chunk and the slices it reads stay in
-# the core's first-level cache.
-_CHUNK = 1024
+# Bytes of output handled per chunk (4096 float32 or 2048 float64 samples): the
+# chunk and the slices it reads stay in the core's first- and second-level
+# caches, and the set-up of a chunk is paid rarely.
+_CHUNK_BYTES = 16384
 
 # Fused multiply-adds only: no reassociation, so every sum is the one written.
 _FAST = {"contract"}
@@ -143,99 +144,98 @@ def _g1(out, a0, w, t, n, first):
 
 
 @njit(fastmath=_FAST, nogil=True, cache=True)
-def _few_taps(out, src, rows, offsets, w, start, n):
+def _few_taps(out, src, offsets, w, start, n):
     """:func:`_taps` for a handful of outputs (the edge columns): no slices, no set-up."""
     count = w.shape[0]
     for i in range(n):
         if count == 0:
             out[i] = 0
             continue
-        total = w[0] * src[rows[0], offsets[0] + start + i]
+        total = w[0] * src[offsets[0] + start + i]
         for t in range(1, count):
-            total += w[t] * src[rows[t], offsets[t] + start + i]
+            total += w[t] * src[offsets[t] + start + i]
         out[i] = total
 
 
-@njit(fastmath=_FAST, nogil=True, cache=True)
-def _taps(out, src, rows, offsets, w, start, n):
-    """``out[i] = Σ_t w[t] · src[rows[t], offsets[t] + start + i]`` for ``i < n``.
+@njit(inline="always", fastmath=_FAST, nogil=True)
+def _group(out, src, o, w, t, s, n, first):
+    """One pass of :func:`_taps`: the 9, 8, 4, 2 or 1 taps from ``t``; returns the next ``t``.
 
-    Taps go in groups of 9 (when 1 more than a multiple of 8 is left), 8, 4, 2
-    and 1; each group is one pass over ``out``. :func:`_grouped` pads a tap list
-    with zero taps so that it needs few passes.
+    ``first`` is a literal at each call site, so every inlined copy keeps one
+    loop per group size and nothing is decided per chunk but the group size.
     """
-    count = w.shape[0]
-    t = 0
-    first = True
-    s = start
-    while t < count:
-        left = count - t
-        if left % 8 == 1 and left > 1:
-            _g9(
-                out,
-                src[rows[t], offsets[t] + s :],
-                src[rows[t + 1], offsets[t + 1] + s :],
-                src[rows[t + 2], offsets[t + 2] + s :],
-                src[rows[t + 3], offsets[t + 3] + s :],
-                src[rows[t + 4], offsets[t + 4] + s :],
-                src[rows[t + 5], offsets[t + 5] + s :],
-                src[rows[t + 6], offsets[t + 6] + s :],
-                src[rows[t + 7], offsets[t + 7] + s :],
-                src[rows[t + 8], offsets[t + 8] + s :],
-                w,
-                t,
-                n,
-                first,
-            )
-            t += 9
-        elif left >= 8:
-            _g8(
-                out,
-                src[rows[t], offsets[t] + s :],
-                src[rows[t + 1], offsets[t + 1] + s :],
-                src[rows[t + 2], offsets[t + 2] + s :],
-                src[rows[t + 3], offsets[t + 3] + s :],
-                src[rows[t + 4], offsets[t + 4] + s :],
-                src[rows[t + 5], offsets[t + 5] + s :],
-                src[rows[t + 6], offsets[t + 6] + s :],
-                src[rows[t + 7], offsets[t + 7] + s :],
-                w,
-                t,
-                n,
-                first,
-            )
-            t += 8
-        elif left >= 4:
-            _g4(
-                out,
-                src[rows[t], offsets[t] + s :],
-                src[rows[t + 1], offsets[t + 1] + s :],
-                src[rows[t + 2], offsets[t + 2] + s :],
-                src[rows[t + 3], offsets[t + 3] + s :],
-                w,
-                t,
-                n,
-                first,
-            )
-            t += 4
-        elif left >= 2:
-            _g2(
-                out,
-                src[rows[t], offsets[t] + s :],
-                src[rows[t + 1], offsets[t + 1] + s :],
-                w,
-                t,
-                n,
-                first,
-            )
-            t += 2
-        else:
-            _g1(out, src[rows[t], offsets[t] + s :], w, t, n, first)
-            t += 1
-        first = False
-    if first:  # no taps at all
+    left = w.shape[0] - t
+    if left % 8 == 1 and left > 1:
+        _g9(
+            out,
+            src[o[t] + s :],
+            src[o[t + 1] + s :],
+            src[o[t + 2] + s :],
+            src[o[t + 3] + s :],
+            src[o[t + 4] + s :],
+            src[o[t + 5] + s :],
+            src[o[t + 6] + s :],
+            src[o[t + 7] + s :],
+            src[o[t + 8] + s :],
+            w,
+            t,
+            n,
+            first,
+        )
+        return t + 9
+    if left >= 8:
+        _g8(
+            out,
+            src[o[t] + s :],
+            src[o[t + 1] + s :],
+            src[o[t + 2] + s :],
+            src[o[t + 3] + s :],
+            src[o[t + 4] + s :],
+            src[o[t + 5] + s :],
+            src[o[t + 6] + s :],
+            src[o[t + 7] + s :],
+            w,
+            t,
+            n,
+            first,
+        )
+        return t + 8
+    if left >= 4:
+        _g4(
+            out,
+            src[o[t] + s :],
+            src[o[t + 1] + s :],
+            src[o[t + 2] + s :],
+            src[o[t + 3] + s :],
+            w,
+            t,
+            n,
+            first,
+        )
+        return t + 4
+    if left >= 2:
+        _g2(out, src[o[t] + s :], src[o[t + 1] + s :], w, t, n, first)
+        return t + 2
+    _g1(out, src[o[t] + s :], w, t, n, first)
+    return t + 1
+
+
+@njit(fastmath=_FAST, nogil=True, cache=True)
+def _taps(out, src, offsets, w, start, n):
+    """``out[i] = Σ_t w[t] · src[offsets[t] + start + i]`` for ``i < n``.
+
+    ``src`` is flat (a row-major array seen as one run), so a tap is one
+    offset. Taps go in groups of 9 (when 1 more than a multiple of 8 is left),
+    8, 4, 2 and 1; each group is one pass over ``out``. :func:`_grouped` pads a
+    tap list with zero taps so that it needs few passes.
+    """
+    if w.shape[0] == 0:
         for i in range(n):
             out[i] = 0
+        return
+    t = _group(out, src, offsets, w, 0, start, n, True)
+    while t < w.shape[0]:
+        t = _group(out, src, offsets, w, t, start, n, False)
 
 
 # ----------------------------------------------------------------------------
@@ -346,122 +346,114 @@ def _sliding_2d(
     of the rows whose taps all fall on image rows is one run of the flattened
     arrays: it is computed in one go, across row ends (the edge columns it
     writes there are computed again afterwards), which saves the set-up of
-    every row.
+    every row. Every chunk of output is checked for NaN and infinities while
+    it is still in the cache. Returns False when an output is not finite.
     """
     rows_out, n_out = out.shape
-    width = image.shape[1] // channels
+    row_length = image.shape[1]
+    width = row_length // channels
     count = taprow.shape[0]
     kh = rowmap.shape[0] - rows_out + 1
     kw = colmap.shape[0] - n_out // channels + 1
+    chunk = _CHUNK_BYTES // out.itemsize
+    flat_image = image.reshape(image.shape[0] * row_length)
     # Interior output columns: [x_lo, x_hi).
     x_lo = min(pad_left, n_out // channels)
     x_hi = max(x_lo, width + pad_left - kw + 1)
     left_cols = min(x_lo + kw - 1, colmap.shape[0])  # extended columns the left edge reads
     right_first = x_hi  # extended columns x_hi .. N - 1 for the right edge
     right_cols = colmap.shape[0] - right_first
-    if True:  # one block of output rows, y0 .. y1 - 1
-        left = np.empty((kh, max(left_cols, 1) * channels), dtype=out.dtype)
-        right = np.empty((kh, max(right_cols, 1) * channels), dtype=out.dtype)
-        ring_rows = np.empty(count, dtype=np.int64)
-        image_rows = np.empty(count, dtype=np.int64)
-        image_offsets = np.empty(count, dtype=np.int64)
-        image_w = np.empty(count, dtype=out.dtype)
-        ok = True
-        row_length = image.shape[1]
-        span_first = max(y0, pad_top)
-        span_stop = min(y1, image.shape[0] - kh + pad_top + 1)
-        spanned = n_out == row_length and x_hi > x_lo and span_stop > span_first
-        if spanned:
-            flat_image = image.reshape((1, image.shape[0] * row_length))
-            flat_out = out.reshape(out.shape[0] * n_out)
-            first = span_first * row_length + x_lo * channels
-            stop = (span_stop - 1) * row_length + x_hi * channels
-            zeros = np.zeros(count, dtype=np.int64)
-            offsets = np.empty(count, dtype=np.int64)
+    left_length = max(left_cols, 1) * channels
+    right_length = max(right_cols, 1) * channels
+    left = np.empty((kh, left_length), dtype=out.dtype)
+    right = np.empty((kh, right_length), dtype=out.dtype)
+    flat_left = left.reshape(kh * left_length)
+    flat_right = right.reshape(kh * right_length)
+    left_offsets = np.empty(count, dtype=np.int64)
+    right_offsets = np.empty(count, dtype=np.int64)
+    image_offsets = np.empty(count, dtype=np.int64)
+    image_w = np.empty(count, dtype=out.dtype)
+    ok = True
+    span_first = max(y0, pad_top)
+    span_stop = min(y1, image.shape[0] - kh + pad_top + 1)
+    spanned = n_out == row_length and x_hi > x_lo and span_stop > span_first
+    if spanned:
+        flat_out = out.reshape(out.shape[0] * n_out)
+        first = span_first * row_length + x_lo * channels
+        stop = (span_stop - 1) * row_length + x_hi * channels
+        offsets = np.empty(count, dtype=np.int64)
+        for t in range(count):
+            offsets[t] = (
+                first + (taprow[t] - pad_top) * row_length + tapoff[t] - pad_left * channels
+            )
+        run = flat_out[first:]
+        for start in range(0, stop - first, chunk):
+            m = min(chunk, stop - first - start)
+            _taps(run[start:], flat_image, offsets, w, start, m)
+            ok &= finite(run[start:], m)  # still in the cache
+    for r in range(y0, y1 + kh - 1):
+        source_row = rowmap[r]
+        if left_cols > 0 and x_lo > 0:
+            _extended_part(left[r % kh], image, source_row, colmap, channels, cval, 0, left_cols)
+        if right_cols > 0 and x_hi < n_out // channels:
+            _extended_part(
+                right[r % kh],
+                image,
+                source_row,
+                colmap,
+                channels,
+                cval,
+                right_first,
+                colmap.shape[0],
+            )
+        y = r - kh + 1
+        if y < y0:
+            continue
+        target = out[y]
+        # Edges, from the rings.
+        for t in range(count):
+            ring = (y + taprow[t]) % kh
+            left_offsets[t] = ring * left_length + tapoff[t]
+            right_offsets[t] = ring * right_length + tapoff[t]
+        n = x_lo * channels
+        if 0 < n <= 48:
+            _few_taps(target, flat_left, left_offsets, w, 0, n)
+        elif n > 0:
+            for start in range(0, n, chunk):
+                _taps(target[start:], flat_left, left_offsets, w, start, min(chunk, n - start))
+        edge = target[x_hi * channels :]
+        n = n_out - x_hi * channels
+        if 0 < n <= 48:
+            _few_taps(edge, flat_right, right_offsets, w, 0, n)
+        elif n > 0:
+            for start in range(0, n, chunk):
+                _taps(edge[start:], flat_right, right_offsets, w, start, min(chunk, n - start))
+        if spanned and span_first <= y < span_stop:
+            # The interior came from the run (and was checked there).
+            ok &= finite(target, x_lo * channels) and finite(edge, n)
+            continue
+        # Interior, from the image; taps on rows of cval add a constant.
+        if x_hi > x_lo:
+            used = 0
+            bias = 0.0
             for t in range(count):
-                offsets[t] = (
-                    first + (taprow[t] - pad_top) * row_length + tapoff[t] - pad_left * channels
-                )
-            run = flat_out[first:]
-            for start in range(0, stop - first, _CHUNK):
-                _taps(
-                    run[start:],
-                    flat_image,
-                    zeros,
-                    offsets,
-                    w,
-                    start,
-                    min(_CHUNK, stop - first - start),
-                )
-        for r in range(y0, y1 + kh - 1):
-            source_row = rowmap[r]
-            if left_cols > 0 and x_lo > 0:
-                _extended_part(
-                    left[r % kh], image, source_row, colmap, channels, cval, 0, left_cols
-                )
-            if right_cols > 0 and x_hi < n_out // channels:
-                _extended_part(
-                    right[r % kh],
-                    image,
-                    source_row,
-                    colmap,
-                    channels,
-                    cval,
-                    right_first,
-                    colmap.shape[0],
-                )
-            y = r - kh + 1
-            if y < y0:
-                continue
-            target = out[y]
-            # Edges, from the rings.
-            for t in range(count):
-                ring_rows[t] = (y + taprow[t]) % kh
-            if 0 < x_lo * channels <= 48:
-                _few_taps(target, left, ring_rows, tapoff, w, 0, x_lo * channels)
-            elif x_lo > 0:
-                n = x_lo * channels
-                for start in range(0, n, _CHUNK):
-                    _taps(target[start:], left, ring_rows, tapoff, w, start, min(_CHUNK, n - start))
-            if 0 < n_out - x_hi * channels <= 48:
-                edge = target[x_hi * channels :]
-                _few_taps(edge, right, ring_rows, tapoff, w, 0, n_out - x_hi * channels)
-            elif x_hi < n_out // channels:
-                edge = target[x_hi * channels :]
-                n = n_out - x_hi * channels
-                for start in range(0, n, _CHUNK):
-                    _taps(edge[start:], right, ring_rows, tapoff, w, start, min(_CHUNK, n - start))
-            # Interior, from the image; taps on rows of cval add a constant.
-            if x_hi > x_lo and not (spanned and span_first <= y < span_stop):
-                used = 0
-                bias = 0.0
-                for t in range(count):
-                    source_row = rowmap[y + taprow[t]]
-                    if source_row < 0:
-                        bias += w[t] * cval
-                    else:
-                        image_rows[used] = source_row
-                        image_offsets[used] = tapoff[t]
-                        image_w[used] = w[t]
-                        used += 1
-                inner = target[x_lo * channels :]
-                n = (x_hi - x_lo) * channels
-                for start in range(0, n, _CHUNK):
-                    m = min(_CHUNK, n - start)
-                    _taps(
-                        inner[start:],
-                        image,
-                        image_rows[:used],
-                        image_offsets[:used],
-                        image_w[:used],
-                        start,
-                        m,
-                    )
-                    if bias != 0.0:
-                        chunk = inner[start : start + m]
-                        for i in range(m):
-                            chunk[i] += bias
-            ok &= _finite_row(target)  # still in the cache
+                source_row = rowmap[y + taprow[t]]
+                if source_row < 0:
+                    bias += w[t] * cval
+                else:
+                    image_offsets[used] = source_row * row_length + tapoff[t]
+                    image_w[used] = w[t]
+                    used += 1
+            inner = target[x_lo * channels :]
+            n = (x_hi - x_lo) * channels
+            for start in range(0, n, chunk):
+                m = min(chunk, n - start)
+                _taps(inner[start:], flat_image, image_offsets[:used], image_w[:used], start, m)
+                if bias != 0.0:
+                    part = inner[start : start + m]
+                    for i in range(m):
+                        part[i] += bias
+        ok &= _finite_row(target)  # still in the cache
     return ok
 
 
@@ -490,50 +482,41 @@ def _sliding_separable(
     n_image = width * channels
     row_length = colmap.shape[0] * channels
     count = column_rows.shape[0]
-    if True:
-        line = np.empty((1, row_length), dtype=out.dtype)
-        rows = np.empty(count, dtype=np.int64)
-        weights = np.empty(count, dtype=out.dtype)
-        zeros = np.zeros(count, dtype=np.int64)
-        line_rows = np.zeros(row_w.shape[0], dtype=np.int64)
-        target_line = line[0, pad_left * channels :]
-        ok = True
-        for y in range(y0, y1):
-            # Taps falling on rows of cval add a constant.
-            used = 0
-            bias = 0.0
-            for t in range(count):
-                source = rowmap[y + column_rows[t]]
-                if source < 0:
-                    bias += column_w[t] * cval
-                else:
-                    rows[used] = source
-                    weights[used] = column_w[t]
-                    used += 1
-            for start in range(0, n_image, _CHUNK):
-                n = min(_CHUNK, n_image - start)
-                _taps(target_line[start:], image, rows[:used], zeros, weights[:used], start, n)
-                if bias != 0.0:
-                    chunk = target_line[start : start + n]
-                    for i in range(n):
-                        chunk[i] += bias
-            # Columns of cval: every row there is cval, so the column sum is Σw · cval.
-            full = 0.0
-            for t in range(count):
-                full += column_w[t]
-            _extend_columns(line[0], colmap, channels, cval * full, pad_left, width)
-            target = out[y]
-            for start in range(0, n_out, _CHUNK):
-                _taps(
-                    target[start:],
-                    line,
-                    line_rows,
-                    row_offsets,
-                    row_w,
-                    start,
-                    min(_CHUNK, n_out - start),
-                )
-            ok &= _finite_row(target)  # still in the cache
+    chunk = _CHUNK_BYTES // out.itemsize
+    flat_image = image.reshape(image.shape[0] * image.shape[1])
+    line = np.empty(row_length, dtype=out.dtype)
+    offsets = np.empty(count, dtype=np.int64)
+    weights = np.empty(count, dtype=out.dtype)
+    target_line = line[pad_left * channels :]
+    ok = True
+    for y in range(y0, y1):
+        # Taps falling on rows of cval add a constant.
+        used = 0
+        bias = 0.0
+        for t in range(count):
+            source = rowmap[y + column_rows[t]]
+            if source < 0:
+                bias += column_w[t] * cval
+            else:
+                offsets[used] = source * image.shape[1]
+                weights[used] = column_w[t]
+                used += 1
+        for start in range(0, n_image, chunk):
+            n = min(chunk, n_image - start)
+            _taps(target_line[start:], flat_image, offsets[:used], weights[:used], start, n)
+            if bias != 0.0:
+                part = target_line[start : start + n]
+                for i in range(n):
+                    part[i] += bias
+        # Columns of cval: every row there is cval, so the column sum is Σw · cval.
+        full = 0.0
+        for t in range(count):
+            full += column_w[t]
+        _extend_columns(line, colmap, channels, cval * full, pad_left, width)
+        target = out[y]
+        for start in range(0, n_out, chunk):
+            _taps(target[start:], line, row_offsets, row_w, start, min(chunk, n_out - start))
+        ok &= _finite_row(target)  # still in the cache
     return ok
 
 
