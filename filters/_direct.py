@@ -19,8 +19,8 @@ which the tap ``(a, b)`` always lies at the same distance ``b · C`` from the
 output sample: each output row is a sum, over the kernel's non-zero taps, of
 weighted slices of ``kh`` rows, every channel at once and without a
 transpose. Each output row is processed in chunks that stay in the
-first-level cache, and taps are applied up to nine at a time in registers, so
-a chunk is written once per eight or nine multiply-adds (:func:`_grouped` pads
+first-level cache, and taps are applied up to 25 at a time in registers, so
+a chunk is written once per pass of up to 25 multiply-adds (:func:`_grouped` pads
 the tap list with zero taps where that saves a pass). Output rows are cut in
 blocks that threads take in turn (``filters._threads``): the compiled kernels
 release the GIL.
@@ -41,6 +41,7 @@ No transform is involved at any kernel size.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -72,75 +73,77 @@ _NOT_FINITE = "image contains NaN or infinite values."
 
 
 # ----------------------------------------------------------------------------
-# Taps in registers: out[i] (+)= Σ_t w[t] · a_t[i] for groups of 8, 4, 2, 1 taps
+# Taps in registers: out[i] (+)= Σ_t w[t] · a_t[i], up to 25 taps in one pass
 # ----------------------------------------------------------------------------
 
+#: Taps applied in one pass over a chunk of output, largest first. One pass of
+#: 25 covers a 5×5 kernel and one of 9 a 3×3: every sample is written once and
+#: its sum stays in a register (25 weights fit the 32 vector registers).
+_GROUP_SIZES = (25, 16, 9, 8, 4, 2, 1)
 
-@njit(inline="always", fastmath=_FAST, nogil=True)
-def _g9(out, a0, a1, a2, a3, a4, a5, a6, a7, a8, w, t, n, first):
-    w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
-    w4, w5, w6, w7, w8 = w[t + 4], w[t + 5], w[t + 6], w[t + 7], w[t + 8]
-    if first:
-        for i in range(n):
-            out[i] = (
-                ((w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i]))
-                + ((w4 * a4[i] + w5 * a5[i]) + (w6 * a6[i] + w7 * a7[i]))
-            ) + w8 * a8[i]
-    else:
-        for i in range(n):
-            out[i] += (
-                ((w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i]))
-                + ((w4 * a4[i] + w5 * a5[i]) + (w6 * a6[i] + w7 * a7[i]))
-            ) + w8 * a8[i]
+# What a pass costs besides its taps (loading and storing the chunk), in taps.
+_PASS_COST = 3
 
 
-@njit(inline="always", fastmath=_FAST, nogil=True)
-def _g8(out, a0, a1, a2, a3, a4, a5, a6, a7, w, t, n, first):
-    w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
-    w4, w5, w6, w7 = w[t + 4], w[t + 5], w[t + 6], w[t + 7]
-    if first:
-        for i in range(n):
-            out[i] = ((w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i])) + (
-                (w4 * a4[i] + w5 * a5[i]) + (w6 * a6[i] + w7 * a7[i])
-            )
-    else:
-        for i in range(n):
-            out[i] += ((w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i])) + (
-                (w4 * a4[i] + w5 * a5[i]) + (w6 * a6[i] + w7 * a7[i])
-            )
+def _sum_source(size: int) -> str:
+    """``w[t]·a0[i] + … + w[t+size-1]·a{size-1}[i]`` summed as a balanced tree of pairs."""
+    terms = [f"w{j} * a{j}[i]" for j in range(size)]
+    while len(terms) > 1:
+        paired = [f"({terms[j]} + {terms[j + 1]})" for j in range(0, len(terms) - 1, 2)]
+        terms = paired + terms[len(paired) * 2 :]
+    return terms[0]
 
 
-@njit(inline="always", fastmath=_FAST, nogil=True)
-def _g4(out, a0, a1, a2, a3, w, t, n, first):
-    w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
-    if first:
-        for i in range(n):
-            out[i] = (w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i])
-    else:
-        for i in range(n):
-            out[i] += (w0 * a0[i] + w1 * a1[i]) + (w2 * a2[i] + w3 * a3[i])
+def _group_source(size: int) -> str:
+    """Source of ``_g{size}(out, a0, …, w, t, n, first)``: one pass of ``size`` taps.
+
+    With ``first`` the pass writes the chunk, otherwise it adds to it. Every
+    call site passes a literal ``first``, so each inlined copy keeps one loop.
+    """
+    arrays = ", ".join(f"a{j}" for j in range(size))
+    weights = "\n".join(f"    w{j} = w[t + {j}]" for j in range(size))
+    total = _sum_source(size)
+    return (
+        f"def _g{size}(out, {arrays}, w, t, n, first):\n{weights}\n"
+        f"    if first:\n        for i in range(n):\n            out[i] = {total}\n"
+        f"    else:\n        for i in range(n):\n            out[i] += {total}\n"
+    )
 
 
-@njit(inline="always", fastmath=_FAST, nogil=True)
-def _g2(out, a0, a1, w, t, n, first):
-    w0, w1 = w[t], w[t + 1]
-    if first:
-        for i in range(n):
-            out[i] = w0 * a0[i] + w1 * a1[i]
-    else:
-        for i in range(n):
-            out[i] += w0 * a0[i] + w1 * a1[i]
+def _dispatch_source() -> str:
+    """Source of ``_group(out, src, o, w, t, s, n, first)``: one pass of the largest
+    group size that the taps left from ``t`` fill, tap ``j`` reading ``src[o[j] + s:]``;
+    returns the next ``t``."""
+    lines = ["def _group(out, src, o, w, t, s, n, first):", "    left = w.shape[0] - t"]
+    for size in _GROUP_SIZES:
+        slices = ", ".join(f"src[o[t + {j}] + s :]" for j in range(size))
+        lines += [f"    if left >= {size}:", f"        _g{size}(out, {slices}, w, t, n, first)"]
+        lines.append(f"        return t + {size}")
+    lines.append("    return t")
+    return "\n".join(lines) + "\n"
 
 
-@njit(inline="always", fastmath=_FAST, nogil=True)
-def _g1(out, a0, w, t, n, first):
-    w0 = w[t]
-    if first:
-        for i in range(n):
-            out[i] = w0 * a0[i]
-    else:
-        for i in range(n):
-            out[i] += w0 * a0[i]
+def _passes(count: int) -> int:
+    """How many passes :func:`_taps` makes over ``count`` taps (largest group first)."""
+    passes = 0
+    for size in _GROUP_SIZES:
+        passes += count // size
+        count %= size
+    return passes
+
+
+def _compile_groups() -> dict:
+    namespace: dict = {}
+    for size in _GROUP_SIZES:
+        exec(_group_source(size), namespace)  # source built above from constants
+        namespace[f"_g{size}"] = njit(inline="always", fastmath=_FAST, nogil=True)(
+            namespace[f"_g{size}"]
+        )
+    exec(_dispatch_source(), namespace)
+    return namespace
+
+
+_group = njit(inline="always", fastmath=_FAST, nogil=True)(_compile_groups()["_group"])
 
 
 @njit(fastmath=_FAST, nogil=True, cache=True)
@@ -157,77 +160,14 @@ def _few_taps(out, src, offsets, w, start, n):
         out[i] = total
 
 
-@njit(inline="always", fastmath=_FAST, nogil=True)
-def _group(out, src, o, w, t, s, n, first):
-    """One pass of :func:`_taps`: the 9, 8, 4, 2 or 1 taps from ``t``; returns the next ``t``.
-
-    ``first`` is a literal at each call site, so every inlined copy keeps one
-    loop per group size and nothing is decided per chunk but the group size.
-    """
-    left = w.shape[0] - t
-    if left % 8 == 1 and left > 1:
-        _g9(
-            out,
-            src[o[t] + s :],
-            src[o[t + 1] + s :],
-            src[o[t + 2] + s :],
-            src[o[t + 3] + s :],
-            src[o[t + 4] + s :],
-            src[o[t + 5] + s :],
-            src[o[t + 6] + s :],
-            src[o[t + 7] + s :],
-            src[o[t + 8] + s :],
-            w,
-            t,
-            n,
-            first,
-        )
-        return t + 9
-    if left >= 8:
-        _g8(
-            out,
-            src[o[t] + s :],
-            src[o[t + 1] + s :],
-            src[o[t + 2] + s :],
-            src[o[t + 3] + s :],
-            src[o[t + 4] + s :],
-            src[o[t + 5] + s :],
-            src[o[t + 6] + s :],
-            src[o[t + 7] + s :],
-            w,
-            t,
-            n,
-            first,
-        )
-        return t + 8
-    if left >= 4:
-        _g4(
-            out,
-            src[o[t] + s :],
-            src[o[t + 1] + s :],
-            src[o[t + 2] + s :],
-            src[o[t + 3] + s :],
-            w,
-            t,
-            n,
-            first,
-        )
-        return t + 4
-    if left >= 2:
-        _g2(out, src[o[t] + s :], src[o[t + 1] + s :], w, t, n, first)
-        return t + 2
-    _g1(out, src[o[t] + s :], w, t, n, first)
-    return t + 1
-
-
 @njit(fastmath=_FAST, nogil=True, cache=True)
 def _taps(out, src, offsets, w, start, n):
     """``out[i] = Σ_t w[t] · src[offsets[t] + start + i]`` for ``i < n``.
 
     ``src`` is flat (a row-major array seen as one run), so a tap is one
-    offset. Taps go in groups of 9 (when 1 more than a multiple of 8 is left),
-    8, 4, 2 and 1; each group is one pass over ``out``. :func:`_grouped` pads a
-    tap list with zero taps so that it needs few passes.
+    offset. Taps go in passes of 25, 16, 9, 8, 4, 2 and 1, the largest that
+    fits first; :func:`_grouped` pads a tap list with zero taps where that
+    saves passes.
     """
     if w.shape[0] == 0:
         for i in range(n):
@@ -540,8 +480,14 @@ def index_map(length: int, pad: tuple[int, int], boundary: str) -> np.ndarray:
     """Source index of each extended position along one axis; -1 where it is ``cval``.
 
     ``boundary`` is a scipy.ndimage name (or numpy.pad's); the map is exactly
-    what ``numpy.pad`` does to the indices, so any padding width works.
+    what ``numpy.pad`` does to the indices, so any padding width works. The
+    maps of recent calls are kept (the caller must not write to the array).
     """
+    return _index_map(int(length), (int(pad[0]), int(pad[1])), boundary)
+
+
+@lru_cache(maxsize=64)
+def _index_map(length: int, pad: tuple[int, int], boundary: str) -> np.ndarray:
     mode = _PAD_MODES[boundary]
     indices = np.arange(length, dtype=np.int64)
     if mode == "constant":
@@ -549,16 +495,27 @@ def index_map(length: int, pad: tuple[int, int], boundary: str) -> np.ndarray:
     return np.pad(indices, pad, mode=mode)
 
 
-def _grouped(rows: np.ndarray, offsets: np.ndarray, weights: np.ndarray):
-    """The taps, with zero-weight taps appended so that :func:`_taps` needs few passes.
+@lru_cache(maxsize=256)
+def _padded(count: int) -> int:
+    """The tap count, zero taps included, that :func:`_taps` goes through fastest."""
+    return min(
+        range(count, count + max(_GROUP_SIZES)),
+        key=lambda total: (total + _PASS_COST * _passes(total), total),
+    )
 
-    A pass over the output costs about as much as three taps, so 5 to 7 taps
-    left after groups of 8 become one group of 8 and 3 become 4. A zero tap
-    reads a sample the first tap reads too and adds exactly zero (the image is
-    finite, or the call fails).
+
+def _grouped(rows: np.ndarray, offsets: np.ndarray, weights: np.ndarray):
+    """The taps, with zero-weight taps appended where that makes :func:`_taps` cheaper.
+
+    A pass over the output costs about as much as ``_PASS_COST`` taps, so 7
+    taps (passes of 4, 2 and 1) become 8 (one pass) and 24 become 25. A zero
+    tap reads a sample the first tap reads too and adds exactly zero (the
+    image is finite, or the call fails).
     """
     count = weights.size
-    extra = {3: 1, 5: 3, 6: 2, 7: 1}.get(count % 8, 0) if count else 0
+    if not count:
+        return rows, offsets, weights
+    extra = _padded(count) - count
     if not extra:
         return rows, offsets, weights
     return (
@@ -584,22 +541,28 @@ def _geometry(image, kernel_shape, pad_rows, pad_cols, boundary):
     return channels, rowmap, colmap, out_shape
 
 
-def _blocks(rows: int) -> list[tuple[int, int]]:
+# Multiply-adds below which a call runs on the calling thread alone: waking
+# another thread costs more than it saves (tens of microseconds).
+_SERIAL_WORK = 1 << 18
+
+
+def _blocks(rows: int, work: int = _SERIAL_WORK) -> list[tuple[int, int]]:
     """Output row ranges shared out among threads: several per thread, at least 8 rows.
 
     Blocks are cheap (a block's halo rows only refill the small edge rings),
     so there are enough for a thread slowed down by other work to do fewer.
+    A small ``work`` (multiply-adds) is one block.
     """
     threads = _threads.count()
-    if threads == 1:
+    if threads == 1 or work < _SERIAL_WORK:
         return [(0, rows)]
     size = max(8, -(-rows // (8 * threads)))
     return [(y0, min(rows, y0 + size)) for y0 in range(0, rows, size)]
 
 
-def _run_blocks(kernel, arguments: tuple, rows: int) -> bool:
+def _run_blocks(kernel, arguments: tuple, rows: int, work: int) -> bool:
     """``kernel(*arguments, y0, y1)`` over every block of output rows, on all cores."""
-    blocks = _blocks(rows)
+    blocks = _blocks(rows, work)
     return _threads.run(lambda index, scratch: kernel(*arguments, *blocks[index]), len(blocks))
 
 
@@ -631,7 +594,8 @@ def _check_finite(outputs_finite: bool, image, rowmap, colmap, tap, out_shape) -
     else:
         rows = _uncovered(rowmap, tap[0], out_shape[0], h)
         cols = _uncovered(colmap, tap[1], out_shape[1], w)
-        finite = bool(np.isfinite(image[rows]).all() and np.isfinite(image[:, cols]).all())
+        finite = not rows.size or bool(np.isfinite(image[rows]).all())
+        finite = finite and (not cols.size or bool(np.isfinite(image[:, cols]).all()))
     if not finite:
         raise FiltersError(_NOT_FINITE)
 
@@ -715,7 +679,8 @@ def sliding_2d(
         weights,
         out.reshape(out_shape[0], -1),
     )
-    finite = _run_blocks(_sliding_2d, arguments, out_shape[0])
+    work = out.size * max(weights.size, 1)
+    finite = _run_blocks(_sliding_2d, arguments, out_shape[0], work)
     tap = (int(a[0]), int(b[0])) if a.size else None
     _check_finite(finite, image, rowmap, colmap, tap, out_shape)
     return out
@@ -764,7 +729,8 @@ def sliding_separable(
         row_w,
         out.reshape(out_shape[0], -1),
     )
-    finite = _run_blocks(_sliding_separable, arguments, out_shape[0])
+    work = out.size * max(column_w.size + row_w.size, 1)
+    finite = _run_blocks(_sliding_separable, arguments, out_shape[0], work)
     tap = (int(a[0]), int(b[0])) if a.size and b.size else None
     _check_finite(finite, image, rowmap, colmap, tap, out_shape)
     return out
