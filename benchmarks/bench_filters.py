@@ -474,14 +474,20 @@ def interleaved(
 ) -> dict[str, list[float]]:
     """Seconds of every run of each call, the calls taking turns round after round.
 
-    One untimed call of each first. Calls named in ``once`` are timed in the
-    first round only (routes far too slow to matter, kept for completeness).
+    One untimed call of each first. The order turns by one place every round,
+    so no call always follows the same one (a peer whose worker threads keep
+    spinning for a while after it returns would otherwise always slow down
+    whatever runs next). Calls named in ``once`` are timed in the first round
+    only (routes far too slow to matter, kept for completeness).
     """
     for call in calls.values():
         call()
     times: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
     for round_ in range(runs):
-        for name, call in calls.items():
+        turn = round_ % len(names)
+        for name in names[turn:] + names[:turn]:
+            call = calls[name]
             if round_ and name in once:
                 continue
             start = time.perf_counter()

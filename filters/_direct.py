@@ -543,7 +543,7 @@ def _geometry(image, kernel_shape, pad_rows, pad_cols, boundary):
 
 # Multiply-adds below which a call runs on the calling thread alone: waking
 # another thread costs more than it saves (tens of microseconds).
-_SERIAL_WORK = 1 << 18
+_SERIAL_WORK = 1 << 20
 
 
 def _blocks(rows: int, work: int = _SERIAL_WORK) -> list[tuple[int, int]]:
