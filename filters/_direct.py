@@ -272,6 +272,36 @@ def _extended_part(row, image, source_row, colmap, channels, cval, first, stop):
 
 
 @njit(nogil=True, fastmath=_FAST, cache=True)
+def _image_rows(
+    out, n, flat_image, row_length, rowmap, taprow, tapoff, w, cval, offsets, weights, chunk
+):
+    """``out[i] = Σ_t w[t] · P[taprow[t], tapoff[t] + i]`` for ``i < n``, read in place.
+
+    ``P`` is the image extended along rows only (``rowmap``, from the first
+    row the taps count from): image rows are read where they are, and the
+    taps that fall on rows of ``cval`` add a constant. ``offsets`` and
+    ``weights`` are scratch arrays as long as the taps.
+    """
+    used = 0
+    bias = 0.0
+    for t in range(taprow.shape[0]):
+        source_row = rowmap[taprow[t]]
+        if source_row < 0:
+            bias += w[t] * cval
+        else:
+            offsets[used] = source_row * row_length + tapoff[t]
+            weights[used] = w[t]
+            used += 1
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        _taps(out[start:], flat_image, offsets[:used], weights[:used], start, m)
+        if bias != 0.0:
+            part = out[start : start + m]
+            for i in range(m):
+                part[i] += bias
+
+
+@njit(nogil=True, fastmath=_FAST, cache=True)
 def _sliding_2d(
     image, rowmap, colmap, channels, cval, pad_top, pad_left, taprow, tapoff, w, out, y0, y1
 ):
@@ -374,25 +404,20 @@ def _sliding_2d(
             continue
         # Interior, from the image; taps on rows of cval add a constant.
         if x_hi > x_lo:
-            used = 0
-            bias = 0.0
-            for t in range(count):
-                source_row = rowmap[y + taprow[t]]
-                if source_row < 0:
-                    bias += w[t] * cval
-                else:
-                    image_offsets[used] = source_row * row_length + tapoff[t]
-                    image_w[used] = w[t]
-                    used += 1
-            inner = target[x_lo * channels :]
-            n = (x_hi - x_lo) * channels
-            for start in range(0, n, chunk):
-                m = min(chunk, n - start)
-                _taps(inner[start:], flat_image, image_offsets[:used], image_w[:used], start, m)
-                if bias != 0.0:
-                    part = inner[start : start + m]
-                    for i in range(m):
-                        part[i] += bias
+            _image_rows(
+                target[x_lo * channels :],
+                (x_hi - x_lo) * channels,
+                flat_image,
+                row_length,
+                rowmap[y:],
+                taprow,
+                tapoff,
+                w,
+                cval,
+                image_offsets,
+                image_w,
+                chunk,
+            )
         ok &= _finite_row(target)  # still in the cache
     return ok
 
@@ -427,27 +452,24 @@ def _sliding_separable(
     line = np.empty(row_length, dtype=out.dtype)
     offsets = np.empty(count, dtype=np.int64)
     weights = np.empty(count, dtype=out.dtype)
+    column_offsets = np.zeros(count, dtype=np.int64)
     target_line = line[pad_left * channels :]
     ok = True
     for y in range(y0, y1):
-        # Taps falling on rows of cval add a constant.
-        used = 0
-        bias = 0.0
-        for t in range(count):
-            source = rowmap[y + column_rows[t]]
-            if source < 0:
-                bias += column_w[t] * cval
-            else:
-                offsets[used] = source * image.shape[1]
-                weights[used] = column_w[t]
-                used += 1
-        for start in range(0, n_image, chunk):
-            n = min(chunk, n_image - start)
-            _taps(target_line[start:], flat_image, offsets[:used], weights[:used], start, n)
-            if bias != 0.0:
-                part = target_line[start : start + n]
-                for i in range(n):
-                    part[i] += bias
+        _image_rows(
+            target_line,
+            n_image,
+            flat_image,
+            image.shape[1],
+            rowmap[y:],
+            column_rows,
+            column_offsets,
+            column_w,
+            cval,
+            offsets,
+            weights,
+            chunk,
+        )
         # Columns of cval: every row there is cval, so the column sum is Σw · cval.
         full = 0.0
         for t in range(count):
