@@ -79,7 +79,7 @@ _NOT_FINITE = "image contains NaN or infinite values."
 #: Taps applied in one pass over a chunk of output, largest first. One pass of
 #: 25 covers a 5×5 kernel and one of 9 a 3×3: every sample is written once and
 #: its sum stays in a register (25 weights fit the 32 vector registers).
-_GROUP_SIZES = (25, 16, 9, 8, 4, 2, 1)
+_GROUP_SIZES = (25, 9, 4, 1)
 
 # What a pass costs besides its taps (loading and storing the chunk), in taps.
 _PASS_COST = 3
@@ -172,7 +172,7 @@ def _taps(out, src, offsets, w, start, n):
     """``out[i] = Σ_t w[t] · src[offsets[t] + start + i]`` for ``i < n``.
 
     ``src`` is flat (a row-major array seen as one run), so a tap is one
-    offset. Taps go in passes of 25, 16, 9, 8, 4, 2 and 1, the largest that
+    offset. Taps go in passes of 25, 9, 4 and 1, the largest that
     fits first; :func:`_grouped` pads a tap list with zero taps where that
     saves passes.
     """
@@ -537,7 +537,7 @@ def _grouped(rows: np.ndarray, offsets: np.ndarray, weights: np.ndarray):
     """The taps, with zero-weight taps appended where that makes :func:`_taps` cheaper.
 
     A pass over the output costs about as much as ``_PASS_COST`` taps, so 7
-    taps (passes of 4, 2 and 1) become 8 (one pass) and 24 become 25. A zero
+    taps (passes of 4, 1, 1 and 1) become 9 (one pass) and 24 become 25. A zero
     tap reads a sample the first tap reads too and adds exactly zero (the
     image is finite, or the call fails).
     """
