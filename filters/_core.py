@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -265,17 +266,26 @@ def _host_image(image: np.ndarray, plan: _Plan) -> np.ndarray:
 def _rank_one_factors(kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(column, row)`` with ``outer(column, row) == kernel`` to rounding, else None.
 
-    A single row or column is left alone: it already is one 1-D pass.
+    A single row or column is left alone: it already is one 1-D pass. The
+    answers for recent kernels are kept (the factors must not be written to).
     """
     if min(kernel.shape) == 1:
         return None
-    u, s, vt = np.linalg.svd(kernel.astype(np.float64))
+    values = np.ascontiguousarray(kernel, dtype=np.float64)
+    return _factors_of(values.shape, values.tobytes())
+
+
+@lru_cache(maxsize=128)
+def _factors_of(shape: tuple[int, int], data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    kernel = np.frombuffer(data, dtype=np.float64).reshape(shape)
+    u, s, vt = np.linalg.svd(kernel)
     if s[0] == 0 or s[1] > _SEPARABLE_RTOL * s[0]:
         return None
     scale = np.sqrt(s[0])
     column, row = u[:, 0] * scale, vt[0] * scale
     if np.max(np.abs(np.outer(column, row) - kernel)) > 1e-14 * np.max(np.abs(kernel)):
         return None
+    column.flags.writeable = row.flags.writeable = False
     return column, row
 
 

@@ -599,15 +599,16 @@ def _contiguous(image: np.ndarray, dtype) -> np.ndarray:
     return np.ascontiguousarray(image, dtype=dtype)
 
 
-def _uncovered(index_map: np.ndarray, first_tap: int, outputs: int, length: int) -> np.ndarray:
-    """Image indices along one axis that the tap at ``first_tap`` never reads."""
+@lru_cache(maxsize=256)
+def _uncovered(length: int, pad: tuple[int, int], boundary: str, tap: int, outputs: int):
+    """Image indices along one axis that the tap at ``tap`` never reads (kept between calls)."""
     seen = np.zeros(length, dtype=bool)
-    window = index_map[first_tap : first_tap + outputs]
+    window = _index_map(length, pad, boundary)[tap : tap + outputs]
     seen[window[window >= 0]] = True
     return np.flatnonzero(~seen)
 
 
-def _check_finite(outputs_finite: bool, image, rowmap, colmap, tap, out_shape) -> None:
+def _check_finite(outputs_finite: bool, image, pad_rows, pad_cols, boundary, tap, out_shape):
     """Raise unless the image is finite, knowing whether every output came out finite.
 
     A NaN or an infinity in the image reaches every output that a non-zero tap
@@ -621,8 +622,9 @@ def _check_finite(outputs_finite: bool, image, rowmap, colmap, tap, out_shape) -
     if tap is None or not outputs_finite:  # no non-zero tap: outputs say nothing
         finite = bool(np.isfinite(image).all())
     else:
-        rows = _uncovered(rowmap, tap[0], out_shape[0], h)
-        cols = _uncovered(colmap, tap[1], out_shape[1], w)
+        pads = (int(pad_rows[0]), int(pad_rows[1])), (int(pad_cols[0]), int(pad_cols[1]))
+        rows = _uncovered(h, pads[0], boundary, tap[0], out_shape[0])
+        cols = _uncovered(w, pads[1], boundary, tap[1], out_shape[1])
         finite = not rows.size or bool(np.isfinite(image[rows]).all())
         finite = finite and (not cols.size or bool(np.isfinite(image[:, cols]).all()))
     if not finite:
@@ -711,7 +713,7 @@ def sliding_2d(
     work = out.size * max(weights.size, 1)
     finite = _run_blocks(_sliding_2d, arguments, out_shape[0], work)
     tap = (int(a[0]), int(b[0])) if a.size else None
-    _check_finite(finite, image, rowmap, colmap, tap, out_shape)
+    _check_finite(finite, image, pad_rows, pad_cols, boundary, tap, out_shape)
     return out
 
 
@@ -761,5 +763,5 @@ def sliding_separable(
     work = out.size * max(column_w.size + row_w.size, 1)
     finite = _run_blocks(_sliding_separable, arguments, out_shape[0], work)
     tap = (int(a[0]), int(b[0])) if a.size and b.size else None
-    _check_finite(finite, image, rowmap, colmap, tap, out_shape)
+    _check_finite(finite, image, pad_rows, pad_cols, boundary, tap, out_shape)
     return out
