@@ -17,6 +17,7 @@ multiplies spectra. Correlation is convolution with the flipped kernel, and
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,11 +136,12 @@ def _check_choice(value: Any, name: str, choices) -> str:
 
 
 def _check_cval(cval: Any) -> float:
-    if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
+    if type(cval) is not float and (isinstance(cval, bool) or not isinstance(cval, numbers.Real)):
         raise FiltersError(f"cval must be a real number; got {cval!r}.")
-    if not np.isfinite(float(cval)):
+    value = float(cval)
+    if not math.isfinite(value):
         raise FiltersError(f"cval must be finite; got {cval!r}.")
-    return float(cval)
+    return value
 
 
 @dataclass(frozen=True)

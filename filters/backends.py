@@ -103,6 +103,7 @@ class GpuStatus:
     device_name: str = ""
 
 
+@functools.lru_cache(maxsize=1)
 def _cpu_device_name() -> str:
     cores = os.cpu_count() or 1
     return f"CPU ({cores} core{'s' if cores != 1 else ''})"
