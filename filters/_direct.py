@@ -368,13 +368,16 @@ def _sliding_2d(
             m = min(chunk, stop - first - start)
             _taps(run[start:], flat_image, offsets, w, start, m)
             ok &= finite(run[start:], m)  # still in the cache
+    slot = y0 % kh  # ring slot of row r; no division per row
     for r in range(y0, y1 + kh - 1):
+        here = slot
+        slot = slot + 1 if slot + 1 < kh else 0  # (r + 1) % kh, which is y % kh below
         source_row = rowmap[r]
         if left_cols > 0 and x_lo > 0:
-            _extended_part(left[r % kh], image, source_row, colmap, channels, cval, 0, left_cols)
+            _extended_part(left[here], image, source_row, colmap, channels, cval, 0, left_cols)
         if right_cols > 0 and x_hi < n_out // channels:
             _extended_part(
-                right[r % kh],
+                right[here],
                 image,
                 source_row,
                 colmap,
@@ -389,7 +392,9 @@ def _sliding_2d(
         target = out[y]
         # Edges, from the rings.
         for t in range(count):
-            ring = (y + taprow[t]) % kh
+            ring = slot + taprow[t]
+            if ring >= kh:
+                ring -= kh
             left_offsets[t] = ring * left_length + tapoff[t]
             right_offsets[t] = ring * right_length + tapoff[t]
         n = x_lo * channels
