@@ -775,7 +775,7 @@ def estimate_seconds(image_shape, kernel, *, dtype=np.float64) -> dict[str, floa
     """Estimated time of each method for an image shape and a kernel, on this machine.
 
     A cost model whose coefficients are measured once per process and dtype by
-    a short calibration (a few tens of milliseconds, at first use; see
+    a short calibration (0.1 to 0.2 s, at first use; see
     ``filters._calibrate``): direct costs a fixed part plus one part per
     non-zero tap and output sample; separable (rank-1 kernels only) the same
     with the taps of both 1-D factors; the FFT a calibrated time per unit of

@@ -18,7 +18,7 @@ import pytest
 import filters
 from filters import _blockfft, _calibrate, _direct, choose_method, estimate_seconds, filter2d
 
-SAMPLES = _calibrate.SIDE * _calibrate.SIDE * 3
+SAMPLES = _calibrate.ROWS * _calibrate.COLS * 3
 
 
 class FakeClock:
@@ -53,7 +53,7 @@ def durations(direct=(1e-3, 5e-3), separable=(1e-3, 2e-3), fft=(4e-3, 5e-3)) -> 
 
 
 def fft_units(k: int, dtype=np.float64) -> float:
-    plan = _blockfft.plan_tiles(_calibrate.SIDE, _calibrate.SIDE, k, k, 3, np.dtype(dtype).itemsize)
+    plan = _blockfft.plan_tiles(_calibrate.ROWS, _calibrate.COLS, k, k, 3, np.dtype(dtype).itemsize)
     return plan.units()
 
 
