@@ -14,16 +14,15 @@ the machine the code runs on, the first time a choice is needed for a dtype:
 
 Each coefficient comes from timing the real routes on a small image
 (:data:`ROWS` × :data:`COLS` × 3) with the kernels listed in :data:`PROBES`,
-after one untimed call each, keeping the fastest of ``repeats`` runs (in rounds over all
-probes). The probes run on one thread: a parallel run on a busy machine waits
-for its slowest thread, which makes timings jumpy, while one core's work is
-what the models need (every route divides it among the cores alike; the
-estimates divide by the thread count). The image is wide, like the images
-the routes serve: rows of a few thousand numbers, so that the fixed cost of a
-call and of a row weigh on the probes as little as on real work. The whole
-calibration takes 0.1 to 0.2 s per dtype. The clock is
-injectable, so a test can feed it fake times and get a known, deterministic
-calibration.
+after one untimed call each, keeping the fastest of ``repeats`` runs (in rounds
+over all probes). The probes run on one thread: a parallel run on a busy
+machine waits for its slowest thread, which makes timings jumpy, while one
+core's work is what the models need (every route divides it among the cores
+alike; the estimates divide by the thread count). The image is wide, like the
+images the routes serve: rows of a few thousand numbers, so that the fixed cost
+of a call and of a row weigh on the probes as little as on real work. The whole
+calibration takes 0.1 to 0.2 s per dtype. The clock is injectable, so a test
+can feed it fake times and get a known, deterministic calibration.
 """
 
 from __future__ import annotations
