@@ -61,6 +61,23 @@ def _smooth_rgb(height: int, width: int) -> np.ndarray:
 # ---------------------------------------------------------------------------- helpers
 
 
+def test_signed_range_matches_looks_signed_and_signed_limit() -> None:
+    rng = np.random.default_rng(3)
+    cases = [
+        rng.standard_normal((20, 30, 3)),
+        rng.random((8, 8)),
+        rng.random((8, 8)) - 0.01,  # barely negative: not signed
+        -rng.random((5, 5)),
+        np.zeros((3, 3)),
+        np.array([[-np.inf, 1.0]]),
+        np.array([[np.nan, 1.0, -2.0]]),
+    ]
+    for values in cases:
+        signed = figures.looks_signed(values)
+        limit = figures.signed_limit(values) if signed else None
+        assert figures.signed_range(values) == (signed, limit)
+
+
 def test_looks_signed() -> None:
     assert not figures.looks_signed(np.linspace(0, 1, 10))
     assert not figures.looks_signed(np.zeros((3, 3)))

@@ -36,11 +36,7 @@ def result_panels(
 ) -> list[figures.Panel]:
     """Input, convolution, correlation and FFT product (pictures keyed by ``key``)."""
 
-    def measure() -> tuple[bool, float | None]:
-        signed = figures.looks_signed(result.convolution)
-        return signed, (figures.signed_limit(result.convolution) if signed else None)
-
-    signed, limit = _kept_range(f"{key}|results", measure)
+    signed, limit = _kept_range(f"{key}|results", lambda: figures.signed_range(result.convolution))
     image_key = key.split("|kernel:")[0]
     shared = dict(signed=signed, display=display, limit=limit, origin=origin)
     return [
@@ -57,13 +53,16 @@ def difference_panels(key: str, result: Comparison, origin: tuple[int, int]) -> 
     Each map is drawn on ± its largest magnitude; the prediction on the range of
     conv − corr, so that the two pictures compare colour for colour.
     """
-    limits = _kept_range(
-        f"{key}|differences",
-        lambda: (
-            figures.signed_limit(result.conv_minus_corr.map),
-            figures.signed_limit(result.conv_minus_fft.map),
-        ),
-    )
+
+    def measure() -> tuple[float, float]:
+        differences = (result.conv_minus_corr, result.conv_minus_fft)
+        if result.scale == 1:
+            # Each map's max |value| is its difference's max_abs, measured already.
+            return tuple(d.max_abs if d.max_abs > 0 else 1.0 for d in differences)
+        # Maps of block means: their range, not that of the pixels they average.
+        return tuple(figures.signed_limit(d.map) for d in differences)
+
+    limits = _kept_range(f"{key}|differences", measure)
     shared = dict(signed=True, origin=origin)
     return [
         figures.Panel(
