@@ -613,6 +613,26 @@ def _uncovered(length: int, pad: tuple[int, int], boundary: str, tap: int, outpu
     return np.flatnonzero(~seen)
 
 
+def _central_tap(rows: np.ndarray, cols: np.ndarray, pad_rows, pad_cols, *, factors=False):
+    """The non-zero tap nearest the one that reads the image in place; None if there is none.
+
+    The tap at ``(pad_rows[0], pad_cols[0])`` of the flipped kernel reads every
+    image row and column once for an output as large as the image, so the
+    outputs vouch for the whole image and :func:`_check_finite` has nothing
+    left to read; the nearest non-zero tap leaves the fewest edge lines. The
+    taps are ``(rows[i], cols[i])``, or with ``factors`` any ``(rows[i],
+    cols[j])`` (the non-zero taps of a column and a row factor).
+    """
+    if not rows.size or not cols.size:
+        return None
+    if factors:
+        i = np.argmin(np.abs(rows - pad_rows[0]))
+        j = np.argmin(np.abs(cols - pad_cols[0]))
+        return int(rows[i]), int(cols[j])
+    i = np.argmin(np.abs(rows - pad_rows[0]) + np.abs(cols - pad_cols[0]))
+    return int(rows[i]), int(cols[i])
+
+
 def _check_finite(outputs_finite: bool, image, pad_rows, pad_cols, boundary, tap, out_shape):
     """Raise unless the image is finite, knowing whether every output came out finite.
 
@@ -717,7 +737,7 @@ def sliding_2d(
     )
     work = out.size * max(weights.size, 1)
     finite = _run_blocks(_sliding_2d, arguments, out_shape[0], work)
-    tap = (int(a[0]), int(b[0])) if a.size else None
+    tap = _central_tap(a, b, pad_rows, pad_cols)
     _check_finite(finite, image, pad_rows, pad_cols, boundary, tap, out_shape)
     return out
 
@@ -767,6 +787,6 @@ def sliding_separable(
     )
     work = out.size * max(column_w.size + row_w.size, 1)
     finite = _run_blocks(_sliding_separable, arguments, out_shape[0], work)
-    tap = (int(a[0]), int(b[0])) if a.size and b.size else None
+    tap = _central_tap(a, b, pad_rows, pad_cols, factors=True)
     _check_finite(finite, image, pad_rows, pad_cols, boundary, tap, out_shape)
     return out
