@@ -54,16 +54,26 @@ def _expect(locator: Any) -> Any:
     return expect(locator)
 
 
+#: True once each viewer (key: panel count) has its panels and each has painted the
+#: picture it names now. Checked in one pass: a message that arrives meanwhile changes
+#: ``data-picture`` and ``data-drawn`` together, not between two reads of a test.
+_ALL_DRAWN = """(expected) => Object.entries(expected).every(([key, count]) => {
+  const panels = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.matches('[data-picture]')) panels.push(el);
+      if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  for (const host of document.querySelectorAll(`.st-key-${key}`)) visit(host);
+  return panels.length === count && panels.every((p) => p.dataset.drawn === p.dataset.picture);
+})"""
+
+
 def _drawn(page: Any) -> None:
     """Every panel of the three viewers has painted its current picture."""
-    for key, count in (("input_view", 1), ("results", 3), ("differences", 3)):
-        panels = page.locator(f".st-key-{key} [data-picture]")
-        _expect(panels).to_have_count(count, timeout=UI_TIMEOUT_MS)
-        for i in range(count):
-            panel = panels.nth(i)
-            _expect(panel).to_have_attribute(
-                "data-drawn", panel.get_attribute("data-picture"), timeout=UI_TIMEOUT_MS
-            )
+    expected = {"input_view": 1, "results": 3, "differences": 3}
+    page.wait_for_function(_ALL_DRAWN, arg=expected, timeout=UI_TIMEOUT_MS)
 
 
 def _pick(page: Any, name: str, verdict: str) -> None:

@@ -601,29 +601,52 @@ function build(inst, header) {
   inst.cells = header.panels.map((p, i) => {
     const figure = el("figure", "iv-panel");
     figure.dataset.ivPanel = String(i);
-    figure.dataset.picture = p.digest;
-    const title = el("div", "iv-title", p.title);
-    title.title = p.title;
+    const title = el("div", "iv-title");
     const canvas = el("canvas");
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", p.title);
-    figure.append(title, canvas, scaleNote(p.scale));
+    figure.append(title, canvas, el("div", "iv-scale"));
     inst.grid.append(figure);
     attach(inst, canvas);
-    const cell = { canvas, figure, panel: p, bitmap: null, state: null };
-    pictureOf(p).then(
-      (bitmap) => {
-        cell.bitmap = bitmap;
-        if (inst.header === header) schedule(inst.group);
-      },
-      () => {
-        // Replaced on the server before it was fetched: a newer message follows.
-        figure.dataset.failed = "true";
-      }
-    );
+    const cell = { canvas, figure, title, panel: null, bitmap: null, drawn: null, state: null };
+    fill(inst, header, cell, p);
     return cell;
   });
   layout(inst);
+}
+
+// A new message with as many panels (a kernel edit): the panels' elements stay and
+// only what changed is written; each canvas keeps its picture until the new one is
+// decoded, so nothing is laid out again and no panel goes blank in between.
+function update(inst, header) {
+  header.panels.forEach((p, i) => fill(inst, header, inst.cells[i], p));
+}
+
+function fill(inst, header, cell, p) {
+  const old = cell.panel;
+  cell.panel = p;
+  cell.figure.dataset.picture = p.digest;
+  delete cell.figure.dataset.failed;
+  if (!old || old.title !== p.title) {
+    cell.title.textContent = p.title;
+    cell.title.title = p.title;
+    cell.canvas.setAttribute("aria-label", p.title);
+  }
+  if (!old || JSON.stringify(old.scale) !== JSON.stringify(p.scale)) {
+    cell.figure.replaceChild(scaleNote(p.scale), cell.figure.lastChild);
+  }
+  pictureOf(p).then(
+    (bitmap) => {
+      if (cell.panel !== p) return; // a newer message replaced this panel meanwhile
+      cell.bitmap = bitmap;
+      cell.bitmapPanel = p;
+      cell.drawn = p.digest;
+      if (inst.header === header) schedule(inst.group);
+    },
+    () => {
+      // Replaced on the server before it was fetched: a newer message follows.
+      if (cell.panel === p) cell.figure.dataset.failed = "true";
+    }
+  );
 }
 
 function scaleNote(scale) {
@@ -710,19 +733,21 @@ function draw(inst) {
   for (const cell of inst.cells) {
     // A canvas is painted again only when what it shows changed: a picture that
     // arrives, the view, the size or the cursor's pixel (not at every frame of a group).
-    const state = `${cx},${cy},${s},${width},${height},${dpr},${where},${cell.bitmap !== null}`;
+    const state = `${cx},${cy},${s},${width},${height},${dpr},${where},${cell.drawn}`;
     if (cell.state === state) continue;
     cell.state = state;
     const ctx = cell.canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const p = cell.panel;
+    // The picture decoded last, placed as its own panel was (the panel it replaces
+    // has the same place and size unless the message changed them).
+    const p = cell.bitmapPanel || cell.panel;
     const left = (p.origin[1] - cx) * s + width / 2;
     const top = (p.origin[0] - cy) * s + height / 2;
     if (cell.bitmap) {
       ctx.imageSmoothingEnabled = (s * p.cols) / p.picture.width < 2;
       ctx.drawImage(cell.bitmap, left, top, p.cols * s, p.rows * s);
-      cell.figure.dataset.drawn = p.digest;
+      cell.figure.dataset.drawn = cell.drawn;
     }
     if (hover) {
       const x = (Math.floor(hover[0]) - cx) * s + width / 2;
@@ -938,11 +963,24 @@ export default function (component) {
   }
   inst.group.members.add(inst);
   if (!inst.header || inst.header.id !== header.id) {
+    const previous = inst.header;
+    const extent = extents(header.panels);
+    const same =
+      previous &&
+      previous.panels.length === header.panels.length &&
+      previous.maxHeight === header.maxHeight &&
+      previous.hint === header.hint &&
+      ["x0", "y0", "w", "h"].every((k) => inst.extent[k] === extent[k]);
     inst.header = header;
-    inst.extent = extents(header.panels);
+    inst.extent = extent;
     inst.readoutKey = null;
-    inst.size = null;
-    build(inst, header);
+    if (same) {
+      update(inst, header);
+      schedule(inst.group);
+    } else {
+      inst.size = null;
+      build(inst, header);
+    }
     // Values were wanted for the pictures this replaces: want them for these as well.
     if (inst.group.hover) wantValues(inst.group);
   }
