@@ -526,16 +526,6 @@ def test_release_to_os_runs_anywhere():
     assert release_to_os() in (True, False)
 
 
-def test_small_pages_stops_numpy_asking_for_huge_pages():
-    multiarray = np._core.multiarray
-    before = multiarray._get_madvise_hugepage()
-    try:
-        assert budget_module.small_pages() is True
-        assert multiarray._get_madvise_hugepage() is False
-    finally:
-        multiarray._set_madvise_hugepage(before)
-
-
 # ----------------------------------------------------------------------------
 # Single flight
 # ----------------------------------------------------------------------------

@@ -50,7 +50,6 @@ __all__ = [
     "parse_bytes",
     "release_to_os",
     "reset_budget",
-    "small_pages",
 ]
 
 logger = logging.getLogger("workbench")
@@ -262,36 +261,6 @@ def release_to_os() -> bool:
     if trim is None:
         return False
     trim(0)
-    return True
-
-
-def small_pages() -> bool:
-    """Ask NumPy not to request transparent huge pages for its large arrays.
-
-    NumPy advises the kernel to back every array of 4 MiB or more with 2 MiB
-    pages (``madvise(MADV_HUGEPAGE)``). Where the kernel's huge-page
-    ``defrag`` setting is ``madvise`` (a common default), a fault on such an
-    array first compacts memory to find a free 2 MiB page, synchronously. A
-    comparison kept in the budget is new memory at every kernel edit (six
-    megapixel results), and on a server whose memory is fragmented those
-    compactions cost several times the filtering itself: 0.25–0.35 s of system
-    time per edit of a 1024×1024 colour image on the 2-core test machine, against
-    0.05 s with ordinary pages. Pages of 4 KiB cost more page faults but no
-    compaction; the arrays are read a few times each, so the TLB misses they add
-    are negligible.
-
-    Returns
-    -------
-    bool
-        Whether NumPy took the advice (False where it has no such setting).
-    """
-    import numpy as np
-
-    core = getattr(np, "_core", None) or getattr(np, "core", None)
-    setting = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if setting is None:
-        return False
-    setting(False)
     return True
 
 

@@ -14,10 +14,6 @@ next used, and without shutting them down. On a quiet server (the class has left
 sessions, their uploads and everything their state refers to then stay in memory.
 :func:`expire_closed_sessions`, run every half minute by a daemon thread, shuts them
 down once their two minutes are over and gives the memory back to the system.
-
-And NumPy's large arrays in ordinary pages (:func:`ui.budget.small_pages`): on a server
-with fragmented memory, asking for huge pages made every kernel edit wait for the kernel
-to compact memory.
 """
 
 from __future__ import annotations
@@ -36,13 +32,8 @@ _janitor_lock = threading.Lock()
 
 
 def install() -> None:
-    """Make a rerun request for a fragment unknown to its session run the whole app.
-
-    Also keeps NumPy's large arrays in ordinary pages (:func:`ui.budget.small_pages`).
-    """
+    """Make a rerun request for a fragment unknown to its session run the whole app."""
     from streamlit.runtime.app_session import AppSession
-
-    from ui.budget import small_pages
 
     original = AppSession.request_rerun
     if getattr(original, "runs_unknown_fragments_whole", False):
@@ -60,7 +51,6 @@ def install() -> None:
 
     request_rerun.runs_unknown_fragments_whole = True
     AppSession.request_rerun = request_rerun
-    small_pages()
     _start_janitor()
 
 
