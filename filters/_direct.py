@@ -18,10 +18,11 @@ How it is fast. A channels-last row is a contiguous run of ``W · C`` numbers in
 which the tap ``(a, b)`` always lies at the same distance ``b · C`` from the
 output sample: each output row is a sum, over the kernel's non-zero taps, of
 weighted slices of ``kh`` rows, every channel at once and without a
-transpose. Each output row is processed in chunks that stay in the
-first-level cache, and taps are applied up to 25 at a time in registers, so
-a chunk is written once per pass of up to 25 multiply-adds (:func:`_grouped` pads
-the tap list with zero taps where that saves a pass). Output rows are cut in
+transpose. Each output row is processed in chunks of 16 KB that stay in the
+core's caches, and taps are applied up to 25 at a time in registers, so a
+chunk is written once per pass of up to 25 multiply-adds (a 3×3 or a 5×5
+kernel is one pass; :func:`_grouped` pads the tap list with zero taps where
+that saves a pass). Output rows are cut in
 blocks that threads take in turn (``filters._threads``): the compiled kernels
 release the GIL.
 
