@@ -54,33 +54,55 @@ def _expect(locator: Any) -> Any:
     return expect(locator)
 
 
-#: True once each viewer (key: panel count) has its panels and each has painted the
-#: picture it names now. Checked in one pass: a message that arrives meanwhile changes
-#: ``data-picture`` and ``data-drawn`` together, not between two reads of a test.
-_ALL_DRAWN = """(expected) => Object.entries(expected).every(([key, count]) => {
-  const panels = [];
+#: What the three viewers show now, in one pass: per viewer (key) the id of its message
+#: (``data-iv-id``) and, per panel, the picture it names and the one it has painted.
+_SHOWN = """(keys) => Object.fromEntries(keys.map((key) => {
+  const found = [];
   const visit = (root) => {
     for (const el of root.querySelectorAll('*')) {
-      if (el.matches('[data-picture]')) panels.push(el);
+      if (el.matches('[data-iv-id], [data-picture]')) found.push(el);
       if (el.shadowRoot) visit(el.shadowRoot);
     }
   };
   for (const host of document.querySelectorAll(`.st-key-${key}`)) visit(host);
-  return panels.length === count && panels.every((p) => p.dataset.drawn === p.dataset.picture);
-})"""
+  const root = found.find((el) => el.dataset.ivId);
+  const panels = found.filter((el) => el.dataset.picture);
+  return [key, {
+    id: root ? root.dataset.ivId : null,
+    panels: panels.map((p) => [p.dataset.picture, p.dataset.drawn || null]),
+  }];
+}))"""
+_COUNTS = {"input_view": 1, "results": 3, "differences": 3}
+#: True once every viewer has its panels, each painted with the picture it names, and
+#: the viewers in ``changed`` show another message than the ids in it.
+_ALL_DRAWN = f"""([counts, changed]) => {{
+  const shown = ({_SHOWN})(Object.keys(counts));
+  return Object.entries(counts).every(([key, count]) =>
+    shown[key].panels.length === count &&
+    shown[key].panels.every(([picture, drawn]) => picture === drawn) &&
+    (!(key in changed) || shown[key].id !== changed[key]));
+}}"""
 
 
-def _drawn(page: Any) -> None:
-    """Every panel of the three viewers has painted its current picture."""
-    expected = {"input_view": 1, "results": 3, "differences": 3}
-    page.wait_for_function(_ALL_DRAWN, arg=expected, timeout=UI_TIMEOUT_MS)
+def _shown(page: Any) -> dict[str, Any]:
+    return page.evaluate(_SHOWN, list(_COUNTS))
+
+
+def _drawn(page: Any, changed: dict[str, str] | None = None) -> None:
+    """Every panel of the three viewers has painted its current picture.
+
+    With ``changed`` (viewer key: message id), those viewers must first show another
+    message: the run a click started has reached them, not only the verdict.
+    """
+    page.wait_for_function(_ALL_DRAWN, arg=[_COUNTS, changed or {}], timeout=UI_TIMEOUT_MS)
 
 
 def _pick(page: Any, name: str, verdict: str) -> None:
+    before = _shown(page)
     page.get_by_role("button", name=name, exact=True).click()
     box = page.locator('[data-testid^="stAlertContent"]').first
     wait_idle(page, box.filter(has_text=verdict))
-    _drawn(page)
+    _drawn(page, {key: before[key]["id"] for key in ("results", "differences")})
 
 
 def test_pictures_are_fetched_once_and_values_on_hover(page: Any, app_url: str) -> None:
