@@ -30,6 +30,7 @@ import gc
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -474,19 +475,21 @@ def interleaved(
 ) -> dict[str, list[float]]:
     """Seconds of every run of each call, the calls taking turns round after round.
 
-    One untimed call of each first. The order turns by one place every round,
-    so no call always follows the same one (a peer whose worker threads keep
-    spinning for a while after it returns would otherwise always slow down
-    whatever runs next). Calls named in ``once`` are timed in the first round
-    only (routes far too slow to matter, kept for completeness).
+    One untimed call of each first. Every round takes the calls in a new
+    order (shuffled with a fixed seed), so no call always follows the same
+    one: a peer whose worker threads keep spinning for a while after it
+    returns slows down whatever runs next, by up to a third at 1 ms. Calls
+    named in ``once`` are timed in the first round only (routes far too slow
+    to matter, kept for completeness).
     """
     for call in calls.values():
         call()
     times: dict[str, list[float]] = {name: [] for name in calls}
-    names = list(calls)
+    order = random.Random(2026)
     for round_ in range(runs):
-        turn = round_ % len(names)
-        for name in names[turn:] + names[:turn]:
+        names = list(calls)
+        order.shuffle(names)
+        for name in names:
             call = calls[name]
             if round_ and name in once:
                 continue
