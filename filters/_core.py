@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -751,10 +753,34 @@ def fft_correlate(
 # ----------------------------------------------------------------------------
 
 
+#: Recent estimates by output shape, kernel, dtype and thread count, each with
+#: the calibration it came from (a new calibration makes them stale).
+_ESTIMATES: OrderedDict = OrderedDict()
+_ESTIMATES_LOCK = threading.Lock()
+_ESTIMATES_KEPT = 256
+
+
 def _estimates(out_shape, kernel: np.ndarray, dtype=np.float64) -> dict[str, float]:
     """Estimated seconds of each CPU route for an output shape, from the calibration."""
     calibration = _calibrate.current(dtype)
     threads = _threads.count()
+    values = np.ascontiguousarray(kernel, dtype=np.float64)
+    shape = tuple(int(n) for n in out_shape)
+    key = (shape, values.shape, values.tobytes(), np.dtype(dtype).str, threads)
+    with _ESTIMATES_LOCK:
+        kept = _ESTIMATES.get(key)
+    if kept is not None and kept[0] is calibration:
+        return dict(kept[1])
+    estimates = _compute_estimates(shape, values, dtype, calibration, threads)
+    with _ESTIMATES_LOCK:
+        _ESTIMATES[key] = (calibration, estimates)
+        _ESTIMATES.move_to_end(key)
+        while len(_ESTIMATES) > _ESTIMATES_KEPT:
+            _ESTIMATES.popitem(last=False)
+    return dict(estimates)
+
+
+def _compute_estimates(out_shape, kernel, dtype, calibration, threads) -> dict[str, float]:
     rows, cols = out_shape[:2]
     channels = out_shape[2] if len(out_shape) == 3 else 1
     kh, kw = kernel.shape
