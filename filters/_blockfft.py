@@ -141,7 +141,7 @@ def _deinterleave(block, r, x0, source, run, total):
     """``block[c, r, x0 + x] = source[x · C + c]`` for x < run; adds ``v - v`` to ``total``.
 
     ``total`` stays 0 while every value is finite and turns NaN otherwise (see
-    :func:`filters._direct.copy_checked`: reassociation cannot hide a NaN).
+    :func:`filters._direct.finite`: reassociation cannot hide a NaN).
     """
     channels = block.shape[0]
     if channels == 3:  # one pass, a constant stride: the compiler vectorises it

@@ -208,8 +208,8 @@ def _extend_columns(row, colmap, channels, cval, pad_left, width):
 
 
 @njit(nogil=True, cache=True, fastmath={"reassoc"})
-def copy_checked(target, source, n):
-    """``target[:n] = source[:n]``; False when a value is NaN or infinite.
+def finite(values, n):
+    """False when one of ``values[:n]`` is NaN or infinite.
 
     ``v - v`` is 0 for a finite ``v`` and NaN otherwise, and a NaN makes the
     sum NaN whatever the order: reassociating it (which lets the loop
@@ -217,37 +217,10 @@ def copy_checked(target, source, n):
     """
     if n == 0:
         return True
-    total = source[0] - source[0]
-    for i in range(n):
-        value = source[i]
-        target[i] = value
-        total += value - value
-    return total == 0
-
-
-@njit(nogil=True, cache=True, fastmath={"reassoc"})
-def finite(values, n):
-    """False when one of ``values[:n]`` is NaN or infinite (see :func:`copy_checked`)."""
-    if n == 0:
-        return True
     total = values[0] - values[0]
     for i in range(n):
         total += values[i] - values[i]
     return total == 0
-
-
-@njit(nogil=True, cache=True)
-def _extended_row(row, image, source_row, colmap, channels, cval, pad_left, width):
-    """Image row ``source_row`` (or a row of ``cval`` when negative), extended, into ``row``.
-
-    Returns False when the image row holds a NaN or an infinity.
-    """
-    if source_row < 0:
-        row[:] = cval
-        return True
-    ok = copy_checked(row[pad_left * channels :], image[source_row], width * channels)
-    _extend_columns(row, colmap, channels, cval, pad_left, width)
-    return ok
 
 
 @njit(nogil=True, cache=True)
